@@ -1,0 +1,68 @@
+"""Billing Desk: a Flask app for hospital cashier desks. `create_app` is the only way to build it."""
+import logging
+from importlib import import_module
+
+from flask import Flask
+
+from billing_desk.config import ROOT_DIR, check_production, is_test_mode, load_config
+from billing_desk.extensions import csrf, db, limiter, login_manager, migrate
+
+# Each capability is a package with a `routes.bp` blueprint.
+BLUEPRINT_PACKAGES = (
+    "auth",
+    "patients",
+    "catalog",
+    "invoices",
+    "payments",
+    "admin",
+)
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides=None):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT_DIR / "templates"),
+        static_folder=str(ROOT_DIR / "static"),
+        instance_path=str(ROOT_DIR / "instance"),
+    )
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+    check_production(app.config)
+    app.config["TEST_MODE"] = is_test_mode(app.config)
+
+    _ensure_sqlite_folder(app)
+    _init_extensions(app)
+    for package in BLUEPRINT_PACKAGES:
+        app.register_blueprint(import_module(f"billing_desk.{package}.routes").bp)
+
+    from billing_desk import cli, errors, web
+
+    errors.register(app)
+    web.register(app)
+    cli.register(app)
+
+    from billing_desk.jobs import jobs_run_inline
+
+    if jobs_run_inline(app):
+        log.info("REDIS_URL is not set: background jobs run inline in the web process")
+    return app
+
+
+def _ensure_sqlite_folder(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app):
+    import billing_desk.models  # noqa: F401  (register every table before migrate/create_all)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)

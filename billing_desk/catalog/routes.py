@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")

@@ -1,0 +1,105 @@
+"""Configuration read from environment variables, with safe development defaults.
+
+`load_config()` returns a plain dict; `create_app` applies it and then any overrides a caller passes
+(tests pass theirs). Production (`APP_ENV=production`) refuses to start without the secrets and services
+a real deployment needs, and refuses a Paystack key that does not match the Paystack base URL.
+"""
+import os
+from pathlib import Path
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+REAL_PAYSTACK_URL = "https://api.paystack.co"
+DEV_SECRET_KEY = "dev-only-not-secret"
+SANDBOX_SECRET_KEY = "sk_test_sandbox"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely (raised at start-up, never at request time)."""
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def load_config():
+    """Everything the app reads from its environment, in one place."""
+    return {
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{ROOT_DIR / 'instance' / 'billing_desk.sqlite'}"
+        ),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "QUEUE_PREFIX": os.environ.get("QUEUE_PREFIX", "billing"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+        or "memory://",
+        "PAYSTACK_SECRET_KEY": os.environ.get("PAYSTACK_SECRET_KEY", SANDBOX_SECRET_KEY),
+        "PAYSTACK_BASE_URL": os.environ.get("PAYSTACK_BASE_URL", REAL_PAYSTACK_URL).rstrip("/"),
+        "PAYSTACK_CONNECT_TIMEOUT": float(os.environ.get("PAYSTACK_CONNECT_TIMEOUT", "3.05")),
+        "PAYSTACK_READ_TIMEOUT": float(os.environ.get("PAYSTACK_READ_TIMEOUT", "10")),
+        "PAYSTACK_PAY_URL_BASE": os.environ.get("PAYSTACK_PAY_URL_BASE", "https://paystack.com/pay/"),
+        "PATIENT_EMAIL_DOMAIN": os.environ.get("PATIENT_EMAIL_DOMAIN", "patients.billing-desk.invalid"),
+        "TERMINAL_PUSH_TTL_SECONDS": _env_int("TERMINAL_PUSH_TTL_SECONDS", 180),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 8025),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "none"),  # none | starttls | ssl
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Billing Desk <billing@localhost>"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_LINK_MAX_AGE_DAYS": _env_int("PUBLIC_LINK_MAX_AGE_DAYS", 60),
+        "REMINDER_INTERVAL_DAYS": _env_int("REMINDER_INTERVAL_DAYS", 7),
+        "REMINDER_MAX_COUNT": _env_int("REMINDER_MAX_COUNT", 3),
+        "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),
+        "HOSPITAL_ADDRESS": os.environ.get("HOSPITAL_ADDRESS", "12 Marina Road, Lagos Island, Lagos"),
+        "HOSPITAL_PHONE": os.environ.get("HOSPITAL_PHONE", "+234 1 270 0000"),
+        "HOSPITAL_LOGO": os.environ.get("HOSPITAL_LOGO", str(ROOT_DIR / "static" / "img" / "logo.svg")),
+        "HOSPITAL_FOOTER": os.environ.get(
+            "HOSPITAL_FOOTER", "Thank you for choosing us. Please keep this document for your records."
+        ),
+        "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(ROOT_DIR / "instance" / "pdf-cache")),
+        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
+        "ACCOUNT_LOCK_THRESHOLD": _env_int("ACCOUNT_LOCK_THRESHOLD", 5),
+        "ACCOUNT_LOCK_MINUTES": _env_int("ACCOUNT_LOCK_MINUTES", 15),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def is_test_mode(config):
+    """True while money cannot really move: a test key or anything but the real Paystack API."""
+    return (
+        not config["PAYSTACK_SECRET_KEY"].startswith("sk_live_")
+        or config["PAYSTACK_BASE_URL"] != REAL_PAYSTACK_URL
+    )
+
+
+def check_production(config):
+    """Refuse to run production on development defaults or with a mismatched Paystack key and URL."""
+    if config["APP_ENV"] != "production":
+        return
+    problems = []
+    if config["SECRET_KEY"] in ("", DEV_SECRET_KEY):
+        problems.append("SECRET_KEY must be set")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("DATABASE_URL must name a real database server, not SQLite")
+    key, url = config["PAYSTACK_SECRET_KEY"], config["PAYSTACK_BASE_URL"]
+    if key.startswith("sk_live_") and url != REAL_PAYSTACK_URL:
+        problems.append("a live Paystack key may only be used with the real Paystack API")
+    if url == REAL_PAYSTACK_URL and key == SANDBOX_SECRET_KEY:
+        problems.append("the sandbox's Paystack key cannot be used with the real Paystack API")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))

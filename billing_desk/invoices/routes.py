@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")

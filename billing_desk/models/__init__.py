@@ -1,0 +1,19 @@
+"""All models, imported here so Alembic and `db.create_all` see every table."""
+from billing_desk.models.audit import AuditEntry
+from billing_desk.models.catalog import AppSetting, Service
+from billing_desk.models.invoice import Invoice, InvoiceLine, InvoiceSequence
+from billing_desk.models.patient import Patient
+from billing_desk.models.payment import Payment
+from billing_desk.models.staff import Staff
+
+__all__ = [
+    "AppSetting",
+    "AuditEntry",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "Patient",
+    "Payment",
+    "Service",
+    "Staff",
+]

@@ -1,0 +1,138 @@
+"""Test fixtures: one throwaway database per run, a fresh app and clean tables for every test.
+
+`TEST_DATABASE_URL` picks the server: a PostgreSQL URL (the suite creates, uses and drops its own database
+on that server) or unset for a SQLite file in a temporary folder.
+"""
+import os
+import re
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from billing_desk import create_app
+from billing_desk.extensions import db, limiter
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class FormClient(FlaskClient):
+    """A test client that fills in the CSRF token, as a browser submitting the page's form would."""
+
+    def csrf_token(self):
+        page = self.get("/login").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        if not match:
+            raise AssertionError("no CSRF token on the login page")
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url or server_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    name = f"billing_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Build the schema once per run; the migrations' own test checks they build the same schema."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def test_config(database_url, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
+        "SERVER_NAME": "desk.test",
+        "PUBLIC_BASE_URL": "http://desk.test",
+    }
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path, _schema):
+    """The config the `app` fixture builds with; tests and sub-conftests may change it before `app` is used."""
+    return test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = FormClient
+    with app.app_context():
+        _empty_all_tables()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def sign_in(client, staff, password="correct horse battery"):
+    response = client.post_form("/login", {"email": staff.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def cashier(app):
+    from tests.factories import make_staff
+
+    return make_staff(role="cashier", email="cashier@example.org", full_name="Cathy Cashier")
+
+
+@pytest.fixture
+def admin(app):
+    from tests.factories import make_staff
+
+    return make_staff(role="admin", email="admin@example.org", full_name="Ada Admin")
+
+
+@pytest.fixture
+def cashier_client(app, cashier):
+    return sign_in(app.test_client(), cashier)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    return sign_in(app.test_client(), admin)

@@ -1,0 +1,4 @@
+"""Entry point for gunicorn (`gunicorn wsgi:app`) and the Flask CLI (`flask --app wsgi …`)."""
+from billing_desk import create_app
+
+app = create_app()
