@@ -43,3 +43,27 @@ def make_service(**fields):
     db.session.add(service)
     db.session.commit()
     return service
+
+
+def make_issued_invoice(patient=None, lines=((750000, 1),), currency="NGN", number=None, status="issued"):
+    """An issued invoice built straight from rows: `lines` are (unit_price_minor, quantity) pairs."""
+    from billing_desk.models import Invoice, InvoiceLine
+
+    patient = patient or make_patient()
+    n = next(_counter)
+    invoice = Invoice(patient_id=patient.id, currency=currency, status=status, number=number or f"INV-2026-9{n:05d}")
+    total = 0
+    for position, (unit_price, quantity) in enumerate(lines):
+        line_total = unit_price * quantity
+        total += line_total
+        invoice.lines.append(
+            InvoiceLine(position=position, description=f"Item {position + 1}", quantity=quantity,
+                        unit_price_minor=unit_price, line_total_minor=line_total)
+        )
+    invoice.subtotal_minor = invoice.total_minor = total
+    from billing_desk.timeutil import utcnow
+
+    invoice.issued_at = utcnow()
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice

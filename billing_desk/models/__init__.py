@@ -3,6 +3,7 @@ from billing_desk.models.audit import AuditEntry
 from billing_desk.models.catalog import AppSetting, Service
 from billing_desk.models.invoice import Invoice, InvoiceLine, InvoiceSequence
 from billing_desk.models.patient import Patient
+from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, Terminal, TerminalPush, WebhookEvent
 from billing_desk.models.payment import Payment
 from billing_desk.models.staff import Staff
 
@@ -14,6 +15,12 @@ __all__ = [
     "InvoiceSequence",
     "Patient",
     "Payment",
+    "PaymentRequest",
+    "PaymentReview",
+    "Refund",
     "Service",
     "Staff",
+    "Terminal",
+    "TerminalPush",
+    "WebhookEvent",
 ]

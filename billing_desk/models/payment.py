@@ -31,6 +31,7 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
     submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
     receipt_print_count: Mapped[int] = mapped_column(default=0)
+    terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id"), index=True)
 
     invoice = relationship("Invoice", back_populates="payments")
     received_by = relationship("Staff")

@@ -23,6 +23,7 @@ class Staff(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(db.DateTime)
+    default_terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
 
     @property
