@@ -1,0 +1,1 @@
+"""Paystack integration: API client, webhook signature checks."""
