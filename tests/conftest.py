@@ -15,22 +15,29 @@ from sqlalchemy.engine import make_url
 from billing_desk import create_app
 from billing_desk.extensions import db, limiter
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|type="hidden" name="csrf_token" value="([^"]+)"')
 
 
 class FormClient(FlaskClient):
     """A test client that fills in the CSRF token, as a browser submitting the page's form would."""
 
     def csrf_token(self):
-        page = self.get("/login").get_data(as_text=True)
-        match = CSRF_RE.search(page)
+        """A CSRF token for this client's session, read from a page as a browser would see it.
+
+        Signed out, the login form carries one; signed in, the sign-out form on every page does.
+        """
+        page = self.get("/login")
+        if page.status_code == 302:
+            page = self.get("/patients/")
+        match = CSRF_RE.search(page.get_data(as_text=True))
         if not match:
-            raise AssertionError("no CSRF token on the login page")
+            raise AssertionError("no CSRF token on the page")
         return match.group(1) or match.group(2)
 
     def post_form(self, url, data=None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
+        if "csrf_token" not in data:
+            data["csrf_token"] = self.csrf_token()
         return self.post(url, data=data, **kwargs)
 
 

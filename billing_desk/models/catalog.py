@@ -29,3 +29,9 @@ class AppSetting(db.Model):
 
     key: Mapped[str] = mapped_column(db.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(db.String(255))
+
+    @property
+    def id(self):
+        """Settings are keyed by name, not number: audit rows about them carry no entity id (the key is in
+        their before/after)."""
+        return None

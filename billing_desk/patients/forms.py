@@ -1,0 +1,96 @@
+"""Patient registration and edit forms: every check the server makes, with messages fit for the desk."""
+import re
+import uuid
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from billing_desk.models.patient import SEXES
+from billing_desk.patients.phones import InvalidPhone, normalise_phone
+from billing_desk.patients.service import GENERATED_MRN, MRN_PATTERN
+
+MAX_AGE_YEARS = 130
+SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper(value):
+    return value.upper() if isinstance(value, str) else value
+
+
+def blank_to_none(value):
+    return value or None
+
+
+class PatientForm(FlaskForm):
+    first_name = StringField("First name", filters=[strip],
+                             validators=[DataRequired("Enter the first name."), Length(max=80)])
+    last_name = StringField("Last name (surname)", filters=[strip],
+                            validators=[DataRequired("Enter the last name."), Length(max=80)])
+    sex = SelectField("Sex", choices=[SelectChoice("", "Choose…"), *(SelectChoice(s, SEX_LABELS[s]) for s in SEXES)],
+                      validators=[DataRequired("Choose the sex (or “Not known”).")])
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    phone = StringField("Phone", filters=[strip], validators=[Optional(), Length(max=30)],
+                        render_kw={"type": "tel", "autocomplete": "off", "inputmode": "tel"})
+    email = EmailField("Email (optional)", filters=[strip, blank_to_none], validators=[
+        Optional(), Length(max=254), Email("Enter a valid email address, e.g. name@example.com."),
+    ])
+    address = TextAreaField("Address", filters=[strip, blank_to_none], validators=[Optional(), Length(max=500)])
+    mrn = StringField("Hospital number (MRN)", filters=[strip, upper],
+                      validators=[Optional(), Regexp(MRN_PATTERN, message=(
+                          "Use 3–20 letters, digits, '-' or '/', starting with a letter or digit."))])
+    confirm_duplicate = BooleanField("Save anyway — this is a different person")
+
+    # The MRN this patient already has (edit), which may keep the generated format.
+    current_mrn = None
+
+    def validate_date_of_birth(self, field):
+        if field.data is None:
+            return
+        today, born = date.today(), field.data
+        if born > today:
+            raise ValidationError("The date of birth cannot be in the future.")
+        if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > MAX_AGE_YEARS:
+            raise ValidationError(f"Check the date of birth: that is more than {MAX_AGE_YEARS} years ago.")
+
+    def validate_phone(self, field):
+        try:
+            normalise_phone(field.data)
+        except InvalidPhone as invalid:
+            raise ValidationError(str(invalid)) from None
+
+    def validate_mrn(self, field):
+        if field.data and field.data != self.current_mrn and GENERATED_MRN.match(field.data):
+            raise ValidationError("Numbers like H0000123 are given out by the desk; leave it blank to get one.")
+
+    def details(self):
+        """The validated values, in the shape `service.register_patient` and `update_patient` take."""
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "sex": self.sex.data,
+            "date_of_birth": self.date_of_birth.data,
+            "phone": normalise_phone(self.phone.data),
+            "email": self.email.data,
+            "address": self.address.data,
+            "mrn": self.mrn.data or None,
+        }
+
+
+class NewPatientForm(PatientForm):
+    submission_key = HiddenField(default=lambda: str(uuid.uuid4()),
+                                 validators=[DataRequired(), Regexp(r"^[0-9a-f-]{36}$", re.I)])
