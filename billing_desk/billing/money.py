@@ -2,7 +2,8 @@
 
 Amounts typed by people are parsed with `Decimal` from text, checked, and turned into minor units.
 """
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from babel.numbers import format_currency
 
@@ -13,6 +14,8 @@ MINOR_DIGITS = 2
 MINOR_PER_MAJOR = 10**MINOR_DIGITS
 # 10 billion in major units: above any real hospital bill, below where a typo becomes plausible.
 MAX_AMOUNT_MINOR = 10_000_000_000 * MINOR_PER_MAJOR
+# What a person types: ASCII digits, an optional minus sign and decimal point, nothing else (no 1e3, 1_000).
+_AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]*)?|-?\.[0-9]+")
 _LOCALES = {"NGN": "en_NG", "GHS": "en_GH", "ZAR": "en_ZA", "KES": "en_KE", "USD": "en_US"}
 
 
@@ -31,12 +34,9 @@ def parse_amount(text, *, allow_zero=False):
     cleaned = str(text if text is not None else "").strip().replace(",", "")
     if not cleaned:
         raise InvalidAmount("Enter an amount.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidAmount("Enter the amount as a number, e.g. 1500 or 1500.50.") from None
-    if not value.is_finite():
+    if not _AMOUNT_TEXT.fullmatch(cleaned):
         raise InvalidAmount("Enter the amount as a number, e.g. 1500 or 1500.50.")
+    value = Decimal(cleaned)
     if value.as_tuple().exponent < -MINOR_DIGITS:
         raise InvalidAmount(f"Use at most {MINOR_DIGITS} decimal places.")
     if value < 0:

@@ -16,12 +16,18 @@ def format_number(year, number):
 
 
 def _locked_sequence(year):
+    # populate_existing: a row already in the session must take the value read under the lock, not keep a
+    # stale `last_number` that would hand out a number twice.
     return db.session.execute(
-        select(InvoiceSequence).where(InvoiceSequence.year == year).with_for_update()
+        select(InvoiceSequence)
+        .where(InvoiceSequence.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
 def next_invoice_number(year):
+    """Take the year's next number inside the caller's transaction (the lock is held until it ends)."""
     sequence = _locked_sequence(year)
     if sequence is None:
         try:

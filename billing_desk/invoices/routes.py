@@ -1,3 +1,271 @@
-from flask import Blueprint
+"""Invoice pages: the list, the draft editor, the invoice itself, issuing and voiding."""
+import re
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from billing_desk.billing import invoices as billing
+from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY
+from billing_desk.billing.states import LABELS
+from billing_desk.catalog.service import get_cashier_max_discount_bp
+from billing_desk.extensions import db
+from billing_desk.invoices.forms import (
+    BLANK_ROWS_ON_NEW,
+    InvoiceFilterForm,
+    InvoiceForm,
+    VoidForm,
+    invoice_form_data,
+)
+from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
+from billing_desk.notifications import outbox as email_outbox
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+
+PER_PAGE = 25
+MAX_PAGE = 10_000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers in a URL cannot name a row
+ID = f"<int(max={MAX_ID}):invoice_id>"
+NUMBER_PREFIX = "INV-"
+FULL_NUMBER = re.compile(r"INV-\d{4}-\d{6}", re.IGNORECASE)
+HISTORY_LABELS = {
+    "invoice.created": "Draft created",
+    "invoice.updated": "Draft changed",
+    "invoice.issued": "Issued",
+    "invoice.voided": "Voided",
+    "payment.recorded": "Payment recorded",
+}
+
+
+@bp.app_context_processor
+def _template_helpers():
+    """`has_endpoint(name)`: link to pages of other blueprints only when they are installed."""
+    return {"has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+
+
+def _cashier_discount_limit_bp():
+    """None (no limit) for administrators; the limit administrators set for cashiers otherwise."""
+    return None if current_user.is_admin else get_cashier_max_discount_bp()
+
+
+def _id_arg(name):
+    """A positive id from the query string, or None."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def _filtered(form):
+    """The list query: indexed columns only, newest first by primary key (fast on millions of rows)."""
+    query = select(Invoice).options(joinedload(Invoice.patient))
+    if form.status.data:
+        query = query.where(Invoice.status == form.status.data)
+    if _id_arg("patient_id"):
+        query = query.where(Invoice.patient_id == _id_arg("patient_id"))
+    if form.created_from.data:
+        query = query.where(Invoice.created_at >= datetime.combine(form.created_from.data, time.min))
+    if form.created_to.data:
+        query = query.where(Invoice.created_at < datetime.combine(form.created_to.data + timedelta(days=1), time.min))
+    q = form.q.data
+    if FULL_NUMBER.fullmatch(q or ""):  # equality uses the unique index; a prefix search may scan
+        query = query.where(Invoice.number == q.upper())
+    elif q and q.upper().startswith(NUMBER_PREFIX):
+        query = query.where(Invoice.number.startswith(q.upper(), autoescape=True))
+    elif q:
+        name = q.lower()
+        patients = select(Patient.id).where(
+            or_(
+                Patient.mrn.in_({q, q.upper()}),
+                func.lower(Patient.last_name).startswith(name, autoescape=True),
+                func.lower(Patient.first_name).startswith(name, autoescape=True),
+            )
+        )
+        query = query.where(Invoice.patient_id.in_(patients))
+    return query.order_by(Invoice.id.desc())
+
+
+@bp.get("/")
+def index():
+    form = InvoiceFilterForm(request.args)
+    valid = form.validate()
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    rows = []
+    if valid:
+        # One row more than a page says whether there is a next page, without counting millions of rows.
+        query = _filtered(form).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+        rows = list(db.session.scalars(query).unique())
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "invoices/index.html", form=form, invoices=rows[:PER_PAGE], page=page,
+        has_next=len(rows) > PER_PAGE, filters=filters,
+    ), (200 if valid else 422)
+
+
+def _service_choices(form):
+    """Active services in the currency the form is being filled in."""
+    currency = form.currency.data if form.currency.data in CURRENCIES else DEFAULT_CURRENCY
+    return db.session.scalars(
+        select(Service)
+        .where(Service.active.is_(True), Service.currency == currency)
+        .order_by(Service.department, Service.name)
+    ).all()
+
+
+def _render_editor(form, *, patient, invoice=None, status=200):
+    form.set_service_choices(_service_choices(form))
+    return render_template("invoices/form.html", form=form, patient=patient, invoice=invoice), status
+
+
+def _draft_fields(form):
+    return {
+        "currency": form.currency.data,
+        "due_date": form.due_date.data,
+        "lines": form.line_inputs,
+        "invoice_discount_minor": form.invoice_discount_minor,
+        "notes": form.notes.data,
+        "max_discount_bp": _cashier_discount_limit_bp(),
+    }
+
+
+def _wants_another_line(form):
+    """"Add another line": show the form again with one more empty row, saving nothing."""
+    if not form.is_submitted() or not form.add_line.data:
+        return False
+    if form.can_add_line():
+        form.lines.append_entry()
+    else:
+        flash("This invoice already has as many lines as it can have.", "warning")
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    patient = db.get_or_404(Patient, _id_arg("patient_id") or 0,
+                            description="There is no such patient. Open the patient first, then start an invoice.")
+    form = InvoiceForm()
+    if not form.is_submitted():
+        form.submission_key.data = uuid.uuid4().hex
+        form.due_date.data = date.today()
+        for _ in range(BLANK_ROWS_ON_NEW - len(form.lines)):
+            form.lines.append_entry()
+    if _wants_another_line(form):
+        return _render_editor(form, patient=patient)
+    if form.validate_on_submit():
+        try:
+            invoice = billing.create_draft(
+                patient.id, created_by_id=current_user.id, submission_key=form.submission_key.data or None,
+                **_draft_fields(form),
+            )
+        except billing.InvoiceRefused as refused:
+            db.session.rollback()
+            form.show_refusal(refused)
+        else:
+            db.session.commit()
+            flash("Draft invoice saved. Check it, then issue it.", "success")
+            return redirect(url_for(".show", invoice_id=invoice.id), 303)
+    return _render_editor(form, patient=patient, status=422 if form.is_submitted() else 200)
+
+
+def _read_only_message(invoice):
+    return f"This invoice is {LABELS[invoice.status].lower()} and can no longer be changed."
+
+
+def _refuse_read_only(invoice):
+    flash(_read_only_message(invoice), "error")
+    return _render_show(invoice, status=409)
+
+
+@bp.route(f"/{ID}/edit", methods=["GET", "POST"])
+def edit(invoice_id):
+    invoice = db.get_or_404(Invoice, invoice_id)
+    if not invoice.is_editable:
+        if request.method == "GET":
+            flash(_read_only_message(invoice), "warning")
+            return redirect(url_for(".show", invoice_id=invoice.id))
+        return _refuse_read_only(invoice)
+    form = InvoiceForm(data=None if request.method == "POST" else invoice_form_data(invoice))
+    del form.submission_key
+    if _wants_another_line(form):
+        return _render_editor(form, patient=invoice.patient, invoice=invoice)
+    if form.validate_on_submit():
+        try:
+            billing.update_draft(invoice.id, actor_id=current_user.id, **_draft_fields(form))
+        except billing.InvoiceConflict:
+            db.session.rollback()
+            return _refuse_read_only(db.session.get(Invoice, invoice_id))
+        except billing.InvoiceRefused as refused:
+            db.session.rollback()
+            form.show_refusal(refused)
+        else:
+            db.session.commit()
+            flash("Draft saved.", "success")
+            return redirect(url_for(".show", invoice_id=invoice.id), 303)
+    return _render_editor(form, patient=invoice.patient, invoice=invoice,
+                          status=422 if form.is_submitted() else 200)
+
+
+def _history(invoice):
+    return db.session.scalars(
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .where(AuditEntry.invoice_id == invoice.id)
+        .order_by(AuditEntry.id.desc())
+    ).all()
+
+
+def _render_show(invoice, *, void_form=None, status=200):
+    payments = db.session.scalars(
+        select(Payment).options(joinedload(Payment.received_by)).where(Payment.invoice_id == invoice.id)
+        .order_by(Payment.paid_at, Payment.id)
+    ).all()
+    return render_template(
+        "invoices/show.html",
+        invoice=invoice,
+        payments=payments,
+        history=_history(invoice),
+        history_labels=HISTORY_LABELS,
+        void_form=void_form or VoidForm(formdata=None),
+        can_void=billing.can_void(invoice),
+    ), status
+
+
+@bp.get(f"/{ID}")
+def show(invoice_id):
+    return _render_show(db.get_or_404(Invoice, invoice_id))
+
+
+@bp.post(f"/{ID}/issue")
+def issue(invoice_id):
+    invoice = db.get_or_404(Invoice, invoice_id)
+    try:
+        billing.issue_invoice(invoice.id, actor_id=current_user.id)
+        email = email_outbox.queue_invoice_email(invoice, actor_id=current_user.id) if request.form.get("email_invoice") else None
+    except billing.InvoiceRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return _render_show(db.session.get(Invoice, invoice_id),
+                            status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
+    db.session.commit()
+    email_outbox.dispatch([email])
+    flash(f"Invoice {invoice.number} issued.", "success")
+    return redirect(url_for(".show", invoice_id=invoice.id), 303)
+
+
+@bp.post(f"/{ID}/void")
+def void(invoice_id):
+    invoice = db.get_or_404(Invoice, invoice_id)
+    form = VoidForm()
+    if form.validate_on_submit():
+        try:
+            billing.void_invoice(invoice.id, reason=form.reason.data, actor_id=current_user.id)
+        except billing.InvoiceRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return _render_show(db.session.get(Invoice, invoice_id), void_form=form,
+                                status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
+        db.session.commit()
+        flash("Invoice voided.", "success")
+        return redirect(url_for(".show", invoice_id=invoice.id), 303)
+    return _render_show(invoice, void_form=form, status=422)
