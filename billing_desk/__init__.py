@@ -15,6 +15,8 @@ BLUEPRINT_PACKAGES = (
     "invoices",
     "payments",
     "admin",
+    "notifications",
+    "public",
 )
 
 log = logging.getLogger(__name__)

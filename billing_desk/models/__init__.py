@@ -2,6 +2,7 @@
 from billing_desk.models.audit import AuditEntry
 from billing_desk.models.catalog import AppSetting, Service
 from billing_desk.models.invoice import Invoice, InvoiceLine, InvoiceSequence
+from billing_desk.models.outbox import EmailOutbox
 from billing_desk.models.patient import Patient
 from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, Terminal, TerminalPush, WebhookEvent
 from billing_desk.models.payment import Payment
@@ -10,6 +11,7 @@ from billing_desk.models.staff import Staff
 __all__ = [
     "AppSetting",
     "AuditEntry",
+    "EmailOutbox",
     "Invoice",
     "InvoiceLine",
     "InvoiceSequence",

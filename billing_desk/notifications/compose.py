@@ -1,0 +1,79 @@
+"""Building the email for an outbox row: plain text and HTML alternatives, with the PDF attached."""
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from importlib import import_module
+
+from flask import current_app, render_template
+
+from billing_desk.public.links import is_payable, public_invoice_url, public_url
+
+# Receipts for patients (emailed or downloaded) are rendered as copy 0: a patient copy that does not count
+# as one of the desk's printed copies (`Payment.receipt_print_count` is never touched here).
+PATIENT_COPY = 0
+CHANNEL_LABELS = {
+    "cash": "Cash",
+    "transfer": "Bank transfer",
+    "card_terminal": "Card (at the desk)",
+    "online": "Card (online)",
+}
+
+
+def _pdf():
+    return import_module("billing_desk.pdf")
+
+
+def invoice_pdf(invoice):
+    return f"invoice-{invoice.number}.pdf", _pdf().invoice_pdf_bytes(invoice)
+
+
+def receipt_pdf(payment):
+    name = f"receipt-{payment.invoice.number}-{payment.id}.pdf"
+    return name, _pdf().render_receipt_pdf(payment, PATIENT_COPY, paper="a4")
+
+
+def new_message_id():
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "billing-desk.local"
+    return make_msgid(domain=domain)
+
+
+def template_context(row, pay_url=None):
+    config = current_app.config
+    invoice = row.invoice
+    token_url = public_invoice_url(invoice.id)
+    return {
+        "row": row,
+        "invoice": invoice,
+        "patient": invoice.patient,
+        "payment": row.payment,
+        "channel_label": CHANNEL_LABELS.get(row.payment.channel, row.payment.channel) if row.payment else None,
+        "pay_url": pay_url if is_payable(invoice) else None,
+        "invoice_url": token_url,
+        "hospital": {
+            "name": config["HOSPITAL_NAME"],
+            "address": config["HOSPITAL_ADDRESS"],
+            "phone": config["HOSPITAL_PHONE"],
+            "footer": config["HOSPITAL_FOOTER"],
+        },
+        "test_mode": config["TEST_MODE"],
+        "max_age_days": config["PUBLIC_LINK_MAX_AGE_DAYS"],
+        "public_url": public_url,
+    }
+
+
+def build_message(row, pay_url=None):
+    """The EmailMessage for `row` (which must have its recipient and Message-ID set)."""
+    context = template_context(row, pay_url)
+    message = EmailMessage()
+    message["Subject"] = row.subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = Address(context["patient"].full_name, addr_spec=row.recipient)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Billing-Desk-Outbox"] = f"{row.kind}-{row.id}"
+    message.set_content(render_template(f"email/{row.kind}.txt", **context))
+    message.add_alternative(render_template(f"email/{row.kind}.html", **context), subtype="html")
+    filename, data = receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
+    message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    return message

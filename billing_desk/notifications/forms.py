@@ -1,0 +1,41 @@
+"""Forms of the email pages: "Send invoice" (POST), the Email log's filters (GET) and resend (POST)."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, HiddenField, SearchField, SelectChoice, SelectField
+from wtforms.validators import Length, Optional, ValidationError
+
+from billing_desk.models.outbox import KINDS
+from billing_desk.notifications.outbox import KIND_LABELS
+
+STATUS_CHOICES = [
+    SelectChoice("", "Any status"),
+    SelectChoice("queued", "Waiting to be sent"),
+    SelectChoice("sending", "Being sent"),
+    SelectChoice("sent", "Sent"),
+    SelectChoice("failed", "Failed or retrying"),
+    SelectChoice("skipped", "Not sent (skipped)"),
+]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SendInvoiceForm(FlaskForm):
+    # A double-clicked "Send invoice" finds the first email instead of sending a second one.
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class ResendForm(FlaskForm):
+    """CSRF only: which email is in the URL."""
+
+
+class EmailLogFilterForm(Form):
+    q = SearchField("Recipient or invoice number", filters=[_strip], validators=[Length(max=120)])
+    status = SelectField("Status", choices=STATUS_CHOICES, default="")
+    kind = SelectField("Kind", choices=[SelectChoice("", "Any kind"), *(SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS)], default="")
+    created_from = DateField("Queued from", validators=[Optional()])
+    created_to = DateField("Queued to", validators=[Optional()])
+
+    def validate_created_to(self, field):
+        if field.data and self.created_from.data and field.data < self.created_from.data:
+            raise ValidationError("The end date is before the start date.")

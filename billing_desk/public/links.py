@@ -1,0 +1,93 @@
+"""The links we give patients: a signed link to their invoice page, and Paystack's hosted pay page.
+
+A signed link names one invoice and expires after `PUBLIC_LINK_MAX_AGE_DAYS`; it is signed with the app's
+`SECRET_KEY` and its own salt, so no other signed value of the app can be replayed as one.
+"""
+from importlib import import_module
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from billing_desk.billing import states
+from billing_desk.extensions import db
+from billing_desk.models import PaymentRequest
+
+SALT = "billing-desk.public-invoice-link.v1"
+SECONDS_PER_DAY = 86400
+
+
+class LinkInvalid(Exception):
+    """The token was not made by us (tampered, truncated, or for something else)."""
+
+
+class LinkExpired(Exception):
+    """The token is ours but older than PUBLIC_LINK_MAX_AGE_DAYS."""
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def make_token(invoice_id):
+    return _serializer().dumps({"invoice": int(invoice_id)})
+
+
+def invoice_id_from_token(token):
+    """The invoice a token names; raises LinkInvalid or LinkExpired."""
+    max_age = current_app.config["PUBLIC_LINK_MAX_AGE_DAYS"] * SECONDS_PER_DAY
+    try:
+        payload = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise LinkExpired() from None
+    except BadSignature:
+        raise LinkInvalid() from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("invoice"), int):
+        raise LinkInvalid()
+    return payload["invoice"]
+
+
+def public_url(endpoint, **values):
+    """An absolute URL on PUBLIC_BASE_URL, built without a request (jobs compose emails outside one)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def public_invoice_url(invoice_id):
+    return public_url("public.invoice", token=make_token(invoice_id))
+
+
+def pay_url(request_code):
+    return current_app.config["PAYSTACK_PAY_URL_BASE"] + request_code
+
+
+def is_payable(invoice):
+    return states.InvoiceStatus(invoice.status) in states.PAYABLE and invoice.balance_due_minor > 0
+
+
+def live_pay_url(invoice):
+    """The pay link of a pending Paystack request for exactly the balance due, or None. Never calls Paystack."""
+    if not is_payable(invoice):
+        return None
+    code = db.session.execute(
+        select(PaymentRequest.request_code)
+        .where(
+            PaymentRequest.invoice_id == invoice.id,
+            PaymentRequest.status == "pending",
+            PaymentRequest.request_code.is_not(None),
+            PaymentRequest.amount_minor == invoice.balance_due_minor,
+            PaymentRequest.currency == invoice.currency,
+        )
+        .order_by(PaymentRequest.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return pay_url(code) if code else None
+
+
+def obtain_pay_url(invoice_id):
+    """The pay link for an invoice's balance, creating the Paystack request if needed (may call Paystack and
+    commit; raises whatever `paystack.sync` raises when Paystack is unavailable)."""
+    sync = import_module("billing_desk.paystack.sync")
+    return pay_url(sync.ensure_payment_request(invoice_id).request_code)

@@ -1,0 +1,122 @@
+"""The patient's invoice page behind a signed link (`/p/<token>`): no sign-in, read-only on GET, rate-limited.
+
+A bad or tampered token gets a 404 page and an expired one a 410 page; neither says anything about the
+invoice. The "Pay online" button (POST) is the only thing here that may create a Paystack payment request.
+"""
+import logging
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+from sqlalchemy import select
+
+from billing_desk.auth.access import public
+from billing_desk.billing.states import LABELS
+from billing_desk.extensions import db, limiter
+from billing_desk.models import Invoice, Payment
+from billing_desk.notifications.compose import CHANNEL_LABELS, invoice_pdf, receipt_pdf
+from billing_desk.notifications.settings import setting
+from billing_desk.public import links
+
+bp = Blueprint("public", __name__, url_prefix="/p")
+log = logging.getLogger(__name__)
+
+rate_limited = limiter.limit(lambda: setting("PUBLIC_LINK_RATE_LIMIT"))
+
+
+@bp.after_request
+def _private_headers(response):
+    # The token is the key to the page: keep it out of caches, search engines and Referer headers
+    # (the Pay online button leaves for Paystack).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(links.LinkInvalid)
+def _invalid_link(_error):
+    return render_template(
+        "public/link_error.html", code=404, title="This link does not work",
+        message="The link may have been copied incompletely. Please use the link from your email exactly as it is, "
+                "or ask the hospital's billing desk for a new one.",
+    ), 404
+
+
+@bp.errorhandler(links.LinkExpired)
+def _expired_link(_error):
+    return render_template(
+        "public/link_error.html", code=410, title="This link has expired",
+        message="For your privacy, invoice links only work for a limited time. Please ask the hospital's billing "
+                "desk to email you a new one.",
+    ), 410
+
+
+def _invoice(token):
+    invoice = db.session.get(Invoice, links.invoice_id_from_token(token))
+    if invoice is None or invoice.number is None:
+        raise links.LinkInvalid()
+    return invoice
+
+
+def _render(invoice, token, *, problem=None, status=200):
+    payments = db.session.scalars(
+        select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.paid_at, Payment.id)
+    ).all()
+    return render_template(
+        "public/invoice.html", invoice=invoice, token=token, payments=payments, status_words=LABELS[invoice.status],
+        payable=links.is_payable(invoice), pay_url=links.live_pay_url(invoice), problem=problem,
+        channel_labels=CHANNEL_LABELS,
+    ), status
+
+
+def _pdf_response(filename, data):
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/<token>")
+@public
+@rate_limited
+def invoice(token):
+    return _render(_invoice(token), token)
+
+
+@bp.get("/<token>/invoice.pdf")
+@public
+@rate_limited
+def invoice_document(token):
+    return _pdf_response(*invoice_pdf(_invoice(token)))
+
+
+@bp.get("/<token>/receipts/<int:payment_id>.pdf")
+@public
+@rate_limited
+def receipt_document(token, payment_id):
+    invoice = _invoice(token)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.invoice_id != invoice.id:
+        raise links.LinkInvalid()
+    return _pdf_response(*receipt_pdf(payment))
+
+
+@bp.post("/<token>/pay")
+@public
+@rate_limited
+def pay(token):
+    """Send the patient to Paystack's pay page, creating the payment request if there is no live one."""
+    invoice = _invoice(token)
+    if not links.is_payable(invoice):
+        return redirect(url_for(".invoice", token=token), 303)
+    url = links.live_pay_url(invoice)
+    if url is None:
+        try:
+            url = links.obtain_pay_url(invoice.id)
+        except Exception:  # whatever the Paystack layer raises: the patient gets a page, not an error
+            db.session.rollback()
+            log.exception("public pay link for invoice %s could not be made", invoice.id)
+            return _render(
+                db.session.get(Invoice, invoice.id), token, status=503,
+                problem="Online payment is not available just now. Please try again in a few minutes, "
+                        "or pay at the hospital's billing desk.",
+            )
+        db.session.commit()
+    return redirect(url, 303)
