@@ -3,16 +3,15 @@ from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import event
 
+from billing_desk.auth.service import staff_for_session
 from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.billing.states import LABELS as STATUS_LABELS
 from billing_desk.extensions import db, login_manager
-from billing_desk.models import Staff
 
 
 @login_manager.user_loader
-def load_staff(staff_id):
-    staff = db.session.get(Staff, int(staff_id))
-    return staff if staff is not None and staff.active else None
+def load_staff(session_id):
+    return staff_for_session(session_id)
 
 
 def _require_sign_in():
@@ -30,8 +29,11 @@ NAVIGATION = (
     ("patients.index", "Patients", False),
     ("invoices.index", "Invoices", False),
     ("catalog.index", "Price list", False),
-    ("admin.staff_list", "Staff", True),
-    ("admin.audit_log", "Audit log", True),
+    ("shifts.mine", "My shift", False),
+    ("shifts.index", "Shifts", True),
+    ("admin.index", "Admin", True),
+    ("terminals.index", "Terminals", True),
+    ("reports.statistics", "Statistics", True),
 )
 
 

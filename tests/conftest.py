@@ -5,15 +5,15 @@ on that server) or unset for a SQLite file in a temporary folder.
 """
 import os
 import re
-import uuid
 
 import pytest
+from flask import g, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from billing_desk import create_app
 from billing_desk.extensions import db, limiter
+from tests.databases import throwaway_database
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|type="hidden" name="csrf_token" value="([^"]+)"')
 
@@ -47,16 +47,8 @@ def database_url(tmp_path_factory):
     if not server_url or server_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
         return
-    name = f"billing_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(server_url, "billing_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +81,7 @@ def test_config(database_url, tmp_path):
         "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
         "SERVER_NAME": "desk.test",
         "PUBLIC_BASE_URL": "http://desk.test",
+        "REQUIRE_OPEN_SHIFT": False,  # tests/shifts turn it on; other tests need no shift
     }
 
 
@@ -98,10 +91,22 @@ def app_config(database_url, tmp_path, _schema):
     return test_config(database_url, tmp_path)
 
 
+def _fresh_g(_app, **_extra):
+    """Start every request with an empty `g`, as a real server does.
+
+    The `app` fixture keeps one app context pushed for the whole test and test requests reuse it, so without
+    this its `g` (where Flask-Login keeps the loaded user and Flask-WTF the CSRF token) would outlive a request:
+    a second client would act as whoever the first signed in as, and an ended session would still look signed in.
+    """
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
     app.test_client_class = FormClient
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         _empty_all_tables()
         limiter.reset()

@@ -67,3 +67,27 @@ def make_issued_invoice(patient=None, lines=((750000, 1),), currency="NGN", numb
     db.session.add(invoice)
     db.session.commit()
     return invoice
+
+
+def make_draft_invoice(patient=None, lines=None, created_by=None, currency="NGN", invoice_discount_minor=0, **fields):
+    """A draft made through `billing.invoices.create_draft`; `lines` are `LineInput`s (default: one ₦7,500 line)."""
+    from billing_desk.billing.invoices import LineInput, create_draft
+
+    patient = patient or make_patient()
+    if lines is None:
+        lines = [LineInput("Consultation", 1, 750000)]
+    invoice = create_draft(
+        patient.id, currency=currency, due_date=fields.pop("due_date", None), lines=lines,
+        invoice_discount_minor=invoice_discount_minor, created_by_id=created_by.id if created_by else None, **fields,
+    )
+    db.session.commit()
+    return invoice
+
+
+def submit_form(client, url, data):
+    """GET `url`, then POST `data` back to it with the CSRF token of that page, as a browser submitting it would."""
+    from tests.conftest import CSRF_RE
+
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return client.post(url, data={**data, "csrf_token": match.group(1) or match.group(2)})

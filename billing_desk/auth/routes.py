@@ -6,13 +6,20 @@ from flask_login import current_user, login_user, logout_user
 from billing_desk.auth.access import public
 from billing_desk.auth.forms import LoginForm
 from billing_desk.auth.service import SignInRefused, authenticate
-from billing_desk.extensions import limiter
+from billing_desk.extensions import db, limiter
+from billing_desk.reports.ops import readiness_problems
 
 bp = Blueprint("auth", __name__)
 
+TOO_MANY_ATTEMPTS = ("Too many sign-in attempts from this computer. Wait a few minutes, then try again; "
+                     "if you have forgotten your password, ask an administrator to reset it.")
+
 
 def safe_next(target):
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks.
+
+    `urlsplit` drops tabs and newlines as browsers do, so "/<tab>/evil.example" is seen as the host it is.
+    """
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
     parts = urlsplit(target)
@@ -23,8 +30,9 @@ def safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], error_message=TOO_MANY_ATTEMPTS)
 def login():
+    """Sign in. The outcome is committed either way: a refused attempt still counts toward the lock."""
     if current_user.is_authenticated:
         return redirect(url_for("invoices.index"))
     form = LoginForm()
@@ -32,8 +40,10 @@ def login():
         try:
             staff = authenticate(form.email.data, form.password.data)
         except SignInRefused as refused:
+            db.session.commit()
             form.password.errors.append(str(refused))
         else:
+            db.session.commit()
             login_user(staff)
             return redirect(safe_next(request.args.get("next")) or url_for("invoices.index"))
     return render_template("auth/login.html", form=form), (200 if not form.errors else 422)
@@ -54,4 +64,15 @@ def home():
 @bp.get("/healthz")
 @public
 def healthz():
+    """Liveness: the process answers. It checks nothing else, so a database outage never restarts it."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """Readiness: the database (and Redis, when jobs are queued) answer; 503 names the part that does not."""
+    problems = readiness_problems()
+    if problems:
+        return {"status": "unavailable", "failing": problems}, 503
     return {"status": "ok"}

@@ -1,17 +1,24 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
 ROLES = ("cashier", "admin")
+ROLE_LABELS = {"cashier": "Cashier", "admin": "Administrator"}
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
 
 
 class Staff(UserMixin, db.Model):
-    """A person who signs in: a cashier at a desk or an administrator."""
+    """A person who signs in: a cashier at a desk or an administrator.
+
+    The session cookie carries `get_id()` = "id:session_version"; bumping `session_version` (new password,
+    deactivation) makes every session signed in before it stop working at its next request.
+    """
 
     __tablename__ = "staff"
 
@@ -23,8 +30,16 @@ class Staff(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(db.DateTime)
-    default_terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id", use_alter=True))
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    default_terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
+    # A double-clicked "Add staff" form finds the account it made instead of failing on the taken email.
+    submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
+
+    @validates("email")
+    def _normalise_email(self, _key, email):
+        """Stored lower-case, so the unique constraint is also case-insensitive."""
+        return email.strip().lower()
 
     @property
     def is_active(self):
@@ -34,8 +49,24 @@ class Staff(UserMixin, db.Model):
     def is_admin(self):
         return self.role == "admin"
 
+    @property
+    def role_label(self):
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version or 1}"
+
+    def is_locked(self, now=None):
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+    def end_sessions(self):
+        """Sign this person out everywhere: sessions carrying the old version no longer load."""
+        self.session_version = (self.session_version or 0) + 1
+
     def set_password(self, password):
+        """A new password also ends every session signed in with the old one."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -1,0 +1,161 @@
+"""The audit log page's query and wording: which rows a filter selects, and how a row reads in words."""
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from billing_desk.extensions import db
+from billing_desk.models import AuditEntry, Invoice, Patient
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger number cannot name a row
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
+
+# Actions in words. An action missing here (a new one) still reads, as "Refund failed" for "refund.failed".
+ACTION_LABELS = {
+    "invoice.created": "Draft invoice created",
+    "invoice.updated": "Draft invoice changed",
+    "invoice.issued": "Invoice issued",
+    "invoice.voided": "Invoice voided",
+    "payment.recorded": "Payment recorded",
+    "payment_request.pending": "Card payment request sent",
+    "payment_request.success": "Card payment request paid",
+    "payment_request.failed": "Card payment request failed",
+    "payment_review.opened": "Payment put up for review",
+    "payment_review.resolved": "Payment review resolved",
+    "refund.requested": "Refund requested",
+    "refund.pending": "Refund pending at Paystack",
+    "refund.processing": "Refund being processed",
+    "refund.needs-attention": "Refund needs attention",
+    "refund.processed": "Refund processed",
+    "refund.failed": "Refund failed",
+    "terminal_push.sent": "Charge sent to a terminal",
+    "terminal_push.delivered": "Terminal received the charge",
+    "terminal_push.paid": "Terminal charge paid",
+    "terminal_push.expired": "Terminal charge expired",
+    "terminal_push.cancelled": "Terminal charge cancelled",
+    "terminal_push.failed": "Terminal charge failed",
+    "terminal.added": "Terminal added",
+    "terminal.updated": "Terminal changed",
+    "receipt.printed": "Receipt printed",
+    "shift.opened": "Shift opened",
+    "shift.closed": "Shift closed",
+    "shift.signed_off": "Shift signed off",
+    "patient.created": "Patient registered",
+    "patient.paystack_customer": "Patient registered with Paystack",
+    "patient.updated": "Patient details changed",
+    "service.created": "Service added to the price list",
+    "service.updated": "Price list service changed",
+    "setting.updated": "Setting changed",
+    "email.resent": "Email sent again",
+    "staff.created": "Staff account added",
+    "staff.updated": "Staff account changed",
+    "staff.deactivated": "Staff account deactivated",
+    "staff.reactivated": "Staff account reactivated",
+    "staff.password_reset": "Staff password reset",
+    "staff.locked": "Account locked after failed sign-ins",
+    "staff.unlocked": "Staff account unlocked",
+    "staff.default_terminal": "Default terminal changed",
+}
+
+
+def action_label(action):
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = re.sub(r"[._-]+", " ", action).strip()
+    return words[:1].upper() + words[1:]
+
+
+class NotFound(ValueError):
+    """A typed invoice or patient that names no record; the message is for the filter field."""
+
+
+def _by_key_or_id(model, key_column, typed, what):
+    """The id of the record whose key (invoice number, MRN) is `typed`, else of the record with that id."""
+    found = db.session.scalar(select(model.id).where(key_column == typed.upper()))
+    if found is None and typed.upper() != typed:
+        found = db.session.scalar(select(model.id).where(key_column == typed))
+    if found is None and _WHOLE_NUMBER.fullmatch(typed) and int(typed) <= MAX_ID:
+        found = db.session.scalar(select(model.id).where(model.id == int(typed)))
+    if found is None:
+        raise NotFound(f"There is no {what} “{typed}”.")
+    return found
+
+
+def invoice_id_for(typed):
+    return _by_key_or_id(Invoice, Invoice.number, typed, "invoice")
+
+
+def patient_id_for(typed):
+    return _by_key_or_id(Patient, Patient.mrn, typed, "patient")
+
+
+@dataclass(frozen=True)
+class Filters:
+    invoice_id: int | None = None
+    patient_id: int | None = None
+    actor: str = ""  # "" anyone, "system", or a staff id
+    action: str = ""
+    date_from: object = None
+    date_to: object = None
+
+
+def query(filters):
+    """Newest first; each filter matches one of the (column, created_at) indexes of `audit_entries`."""
+    statement = select(AuditEntry).options(joinedload(AuditEntry.actor))
+    if filters.invoice_id is not None:
+        statement = statement.where(AuditEntry.invoice_id == filters.invoice_id)
+    if filters.patient_id is not None:
+        statement = statement.where(AuditEntry.patient_id == filters.patient_id)
+    if filters.actor == "system":
+        statement = statement.where(AuditEntry.actor_id.is_(None))
+    elif filters.actor:
+        statement = statement.where(AuditEntry.actor_id == int(filters.actor))
+    if filters.action:
+        statement = statement.where(AuditEntry.action == filters.action)
+    if filters.date_from:
+        statement = statement.where(AuditEntry.created_at >= datetime.combine(filters.date_from, time.min))
+    if filters.date_to:
+        statement = statement.where(
+            AuditEntry.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min)
+        )
+    return statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def _shown(value):
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, (dict, list)):
+        return ", ".join(map(_shown, value.values() if isinstance(value, dict) else value)) or "—"
+    return str(value)
+
+
+def changes(entry):
+    """(field, before, after) in words for the fields that differ; a creation lists every field it set."""
+    before, after = entry.before or {}, entry.after or {}
+    rows = []
+    for name in (*before, *(key for key in after if key not in before)):
+        old, new = before.get(name), after.get(name)
+        if name in before and name in after and old == new:
+            continue
+        label = name.replace("_", " ")
+        rows.append((label, _shown(old) if name in before else None, _shown(new) if name in after else None))
+    return rows
+
+
+def linked_records(entries):
+    """Invoice numbers and patient names for the entries on one page (two small queries, not one per row)."""
+    invoice_ids = {entry.invoice_id for entry in entries if entry.invoice_id}
+    patient_ids = {entry.patient_id for entry in entries if entry.patient_id}
+    invoices = dict(db.session.execute(
+        select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))
+    ).all()) if invoice_ids else {}
+    patients = {
+        patient.id: patient for patient in db.session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))
+    } if patient_ids else {}
+    return invoices, patients

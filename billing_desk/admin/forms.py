@@ -1,0 +1,105 @@
+"""Forms of the admin area: staff accounts (POST, with CSRF) and the audit log's filters (GET)."""
+import re
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    Form,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from billing_desk.models.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LABELS, ROLES
+
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+FORM_OUT_OF_DATE = "The form was out of date. Please reload the page and fill it in again."
+PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person in private; they cannot see it here."
+
+
+def _strip(value):
+    """Trim typed text and drop NUL characters, which no database column accepts."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _password_fields():
+    password = PasswordField("Password", validators=[
+        DataRequired("Enter a password."),
+        Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+               message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters."),
+    ])
+    confirm = PasswordField("Repeat the password", validators=[
+        DataRequired("Type the password again."), EqualTo("password", "The two passwords are not the same."),
+    ])
+    return password, confirm
+
+
+class StaffEditForm(FlaskForm):
+    full_name = StringField("Full name", filters=[_strip],
+                            validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="cashier")
+
+
+class NewStaffForm(StaffEditForm):
+    # A double-clicked "Add staff" finds the account it made instead of failing on the taken email.
+    submission_key = HiddenField(default=lambda: str(uuid.uuid4()), validators=[
+        DataRequired(FORM_OUT_OF_DATE), Regexp(r"^[0-9a-f-]{36}$", re.I, FORM_OUT_OF_DATE),
+    ])
+    email = EmailField("Email", filters=[_strip], validators=[
+        DataRequired("Enter the email address they sign in with."),
+        Email("Enter an email address like name@hospital.org."), Length(max=254),
+    ])
+    password, confirm = _password_fields()
+
+
+class PasswordResetForm(FlaskForm):
+    password, confirm = _password_fields()
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only, for the one-button actions (deactivate, reactivate, unlock): the account is in the URL."""
+
+
+class _DayField(DateField):
+    """A date typed as 2026-01-31, with a message a person understands, within years a log can hold."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a date like 2026-01-31.") from None
+        if self.data is not None and not 2000 <= self.data.year <= 2999:
+            self.data = None
+            raise ValueError("Enter a date between the years 2000 and 2999.")
+
+
+class AuditFilterForm(Form):
+    """The audit log's filters, read from the query string. Lookups by number or MRN happen in the view."""
+
+    invoice = SearchField("Invoice", filters=[_strip], validators=[Length(max=40)],
+                          description="Invoice number (INV-2026-000123) or id")
+    patient = SearchField("Patient", filters=[_strip], validators=[Length(max=40)],
+                          description="Hospital number (MRN) or patient id")
+    actor = SelectField("Staff member", choices=[], default="")
+    action = SelectField("What happened", choices=[], default="")
+    date_from = _DayField("From", validators=[Optional()], description="Dates are in UTC.")
+    date_to = _DayField("To", validators=[Optional()])
+
+    def __init__(self, formdata, *, staff, action_labels):
+        super().__init__(formdata)
+        self.actor.choices = [SelectChoice("", "Anyone"), SelectChoice("system", "The system (no staff member)")] + [
+            SelectChoice(str(member.id), f"{member.full_name} ({member.email})") for member in staff
+        ]
+        self.action.choices = [SelectChoice("", "Anything")] + [
+            SelectChoice(action, label) for action, label in sorted(action_labels.items(), key=lambda item: item[1])
+        ]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The “to” date is before the “from” date.")
