@@ -1,5 +1,5 @@
 """Fixtures shared by the notification and public-page tests: a real SMTP server on loopback, a stand-in
-for `paystack.sync` (whose real module belongs to the Paystack work), and PDFs.
+for `paystack.sync` (whose real module belongs to the Paystack work), and reading PDFs' text.
 
 Import the fixtures into a conftest (`from tests.notifications.support import *`).
 """
@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, PaymentRequest
 
-__all__ = ["smtp_server", "paystack", "pdfs", "app_config", "Inbox", "SmtpServer", "FakePaystack", "free_port",
+__all__ = ["smtp_server", "paystack", "app_config", "Inbox", "SmtpServer", "FakePaystack", "free_port",
            "pdf_text"]
 
 
@@ -126,38 +126,6 @@ def paystack(monkeypatch):
         monkeypatch.setitem(sys.modules, "billing_desk.paystack.sync", module)
     monkeypatch.setattr(module, "ensure_payment_request", fake.ensure_payment_request, raising=False)
     return fake
-
-
-def _fake_pdf_module():
-    """Minimal real PDFs (WeasyPrint) with the facts the tests read, until `billing_desk.pdf` exists."""
-    import weasyprint
-
-    from billing_desk.billing.money import format_money
-
-    module = types.ModuleType("billing_desk.pdf")
-
-    def invoice_pdf_bytes(invoice):
-        html = f"<h1>Invoice {invoice.number}</h1><p>Total {format_money(invoice.total_minor, invoice.currency)}</p>"
-        return weasyprint.HTML(string=html).write_pdf()
-
-    def render_receipt_pdf(payment, copy_number, paper="a4"):
-        html = (f"<h1>Receipt for invoice {payment.invoice.number}</h1>"
-                f"<p>Paid {format_money(payment.amount_minor, payment.currency)}</p><p>Copy {copy_number}</p>")
-        return weasyprint.HTML(string=html).write_pdf()
-
-    module.invoice_pdf_bytes = invoice_pdf_bytes
-    module.render_receipt_pdf = render_receipt_pdf
-    return module
-
-
-@pytest.fixture(autouse=True)
-def pdfs(monkeypatch):
-    try:
-        module = importlib.import_module("billing_desk.pdf")
-    except ImportError:
-        module = _fake_pdf_module()
-        monkeypatch.setitem(sys.modules, "billing_desk.pdf", module)
-    return module
 
 
 def pdf_text(data):

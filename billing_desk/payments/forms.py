@@ -1,0 +1,65 @@
+"""The desk payment form: cash or bank transfer against an issued invoice.
+
+It only turns typed text into `PaymentDetails`; whether the invoice can take the money (state, currency,
+balance, tendered ≥ amount) is decided by `billing.payments.record_payment`.
+"""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from billing_desk.billing.money import InvalidAmount, parse_amount
+from billing_desk.billing.payments import PaymentDetails
+
+CASH, TRANSFER = "cash", "transfer"
+MAX_REFERENCE = 100  # Payment.reference
+
+
+def _strip(value):
+    """Trim typed text and drop NUL characters, which no database column accepts."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class DeskPaymentForm(FlaskForm):
+    channel = RadioField("Paid by", choices=[SelectChoice(CASH, "Cash"), SelectChoice(TRANSFER, "Bank transfer")], default=CASH,
+                         validators=[InputRequired("Choose cash or bank transfer.")])
+    amount = StringField("Amount paid", filters=[_strip], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    tendered = StringField("Cash tendered (cash only)", filters=[_strip],
+                           render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],
+                            validators=[Length(max=MAX_REFERENCE)], render_kw={"autocomplete": "off"})
+    # A fresh uuid4 per rendered form, stored in the unique `Payment.submission_key`: a double-clicked
+    # submit finds the payment the first click made.
+    submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def validate(self, extra_validators=None):
+        """Fields first, then the amounts parsed into minor units (`self.amount_minor`, `self.tendered_minor`)."""
+        valid = super().validate(extra_validators)
+        self.amount_minor = _amount(self.amount)
+        self.tendered_minor = None
+        if self.channel.data == CASH and self.tendered.data:
+            self.tendered_minor = _amount(self.tendered)
+        if self.channel.data == TRANSFER and not self.reference.data:
+            self.reference.errors.append("Enter the bank transfer's reference.")
+        if self.submission_key.errors:  # a hidden field's error would show nowhere
+            self.form_errors.append("The form was out of date. Please reload the page and try again.")
+        return valid and not any(field.errors for field in self)
+
+    def details(self, *, currency, received_by_id):
+        """The payment as the domain takes it. Cash tendered left blank means the exact amount was given."""
+        return PaymentDetails(
+            amount_minor=self.amount_minor,
+            currency=currency,
+            channel=self.channel.data,
+            reference=self.reference.data if self.channel.data == TRANSFER else None,
+            tendered_minor=self.tendered_minor,
+            received_by_id=received_by_id,
+            submission_key=self.submission_key.data or None,
+        )
+
+
+def _amount(field):
+    try:
+        return parse_amount(field.data)
+    except InvalidAmount as problem:
+        field.errors.append(str(problem))
+        return None
