@@ -17,6 +17,11 @@ BLUEPRINT_PACKAGES = (
     "admin",
     "notifications",
     "public",
+    "shifts",
+    "paystack",
+    "refunds",
+    "reports",
+    "terminals",
 )
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,13 @@
 """Flask CLI commands: `flask --app wsgi users create`, `worker`, `paystack-sandbox`, …"""
-import click
-from sqlalchemy import func, select
+import re
 
-from billing_desk import audit
+import click
+
+from billing_desk.auth import accounts
 from billing_desk.extensions import db
-from billing_desk.models import Staff
-from billing_desk.models.staff import ROLES
+from billing_desk.models.staff import MIN_PASSWORD_LENGTH, ROLES
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 users = click.Group("users", help="Manage staff accounts.")
 
@@ -14,19 +16,19 @@ users = click.Group("users", help="Manage staff accounts.")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="cashier", show_default=True)
 @click.option("--name", "full_name", default=None, help="Full name (defaults to the email's local part).")
-@click.password_option(help="Prompted for when not given.")
+@click.password_option(help=f"At least {MIN_PASSWORD_LENGTH} characters; prompted for when not given.")
 def create_user(email, role, full_name, password):
     """Create a staff account (the first admin is made this way)."""
     email = email.strip().lower()
-    if db.session.execute(select(Staff).where(func.lower(Staff.email) == email)).scalar_one_or_none():
-        raise click.ClickException(f"{email} already has an account.")
-    if len(password) < 8:
-        raise click.ClickException("The password must have at least 8 characters.")
-    staff = Staff(email=email, role=role, full_name=full_name or email.split("@")[0])
-    staff.set_password(password)
-    db.session.add(staff)
-    db.session.flush()
-    audit.record("staff.created", staff, after={"email": email, "role": role}, note="created from the command line")
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise click.ClickException(f"{email!r} is not an email address.")
+    if full_name is not None and not 0 < len(full_name.strip()) <= 120:
+        raise click.ClickException("The name must have 1 to 120 characters.")
+    try:
+        accounts.create_staff(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role,
+                              password=password, actor_id=None, note="created from the command line")
+    except accounts.AccountRefused as refused:
+        raise click.ClickException(str(refused)) from None
     db.session.commit()
     click.echo(f"Created {role} {email}.")
 
@@ -48,6 +50,30 @@ def worker_command(burst):
     SimpleWorker(queues, connection=redis_connection()).work(burst=burst, with_scheduler=True)
 
 
+@click.command("seed-demo")
+def seed_demo_command():
+    """Add demo staff, price list, patients and invoices to an empty database, and print the logins."""
+    from billing_desk.seed import DEMO_PASSWORD, DEMO_STAFF, AlreadySeeded, seed_demo
+
+    try:
+        result = seed_demo()
+    except AlreadySeeded as already:
+        click.echo(str(already))
+    else:
+        click.echo(f"Demo data: {result.staff} staff, {result.services} services, "
+                   f"{result.patients} patients, {result.invoices} invoices.")
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for email, name, role in DEMO_STAFF:
+        click.echo(f"  {role:8} {email}  ({name})")
+
+
 def register(app):
+    from billing_desk.paystack.cli import paystack_cli, sweep_command
+    from billing_desk.sandbox.cli import paystack_sandbox_command
+
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(paystack_sandbox_command)
+    app.cli.add_command(paystack_cli)
+    app.cli.add_command(sweep_command)

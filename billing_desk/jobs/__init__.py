@@ -12,11 +12,14 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("webhooks", "emails", "default")
 DEFAULT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def jobs_run_inline(app=None):
@@ -61,3 +64,15 @@ def enqueue(func, *args, queue="default", retry=DEFAULT_RETRY, job_id=None):
         log.warning("Redis unavailable: %s%r not queued; the sweep will pick it up", func.__name__, args)
         return False
     return True
+
+
+def job_is_live(job_id):
+    """True while the job with this id is waiting, running or scheduled for a retry in Redis, so a sweep does not
+    queue a twin. False inline, for a finished, failed or unknown job, and when Redis cannot be asked (the
+    following `enqueue` then reports Redis as down)."""
+    if jobs_run_inline():
+        return False
+    try:
+        return Job.fetch(job_id, connection=redis_connection()).get_status() in LIVE_JOB_STATUSES
+    except (NoSuchJobError, RedisError):
+        return False

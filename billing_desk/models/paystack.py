@@ -64,6 +64,8 @@ class TerminalPush(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(db.DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(db.DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(db.DateTime)
+    # The "Charge on terminal" form's key: a double click opens the first push instead of pushing again.
+    submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
 
     payment_request = relationship("PaymentRequest")
     terminal = relationship("Terminal")
@@ -92,7 +94,8 @@ class PaymentReview(db.Model):
     __tablename__ = "payment_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(db.String(30))  # amount_mismatch | currency_mismatch | unknown_reference
+    # amount_mismatch | currency_mismatch | overpayment | unknown_reference
+    kind: Mapped[str] = mapped_column(db.String(30))
     status: Mapped[str] = mapped_column(db.String(20), default="open", index=True)
     webhook_event_id: Mapped[int | None] = mapped_column(db.ForeignKey("webhook_events.id"))
     invoice_id: Mapped[int | None] = mapped_column(db.ForeignKey("invoices.id"), index=True)
@@ -104,6 +107,8 @@ class PaymentReview(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(db.DateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("staff.id"))
     resolution_note: Mapped[str | None] = mapped_column(db.Text)
+    # What the desk saw, in words, for the administrator who resolves it.
+    detail: Mapped[str | None] = mapped_column(db.Text)
 
 
 class Refund(db.Model):
@@ -122,6 +127,15 @@ class Refund(db.Model):
     paystack_refund_id: Mapped[int | None] = mapped_column(db.BigInteger, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow, index=True)
-    processed_at: Mapped[datetime | None] = mapped_column(db.DateTime)
+    # Indexed for the statistics page, which sums refunds by the day they were processed.
+    processed_at: Mapped[datetime | None] = mapped_column(db.DateTime, index=True)
+    # A double-clicked refund form finds the first row instead of refunding twice.
+    submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
+    # Set (and committed) just before `POST /refund`: a refund is never sent to Paystack twice.
+    submitted_at: Mapped[datetime | None] = mapped_column(db.DateTime)
+    refund_reference: Mapped[str | None] = mapped_column(db.String(60))
+    error: Mapped[str | None] = mapped_column(db.Text)
+    # The open shift of the staff member who gave the money back (see `billing_desk.shifts.service`).
+    shift_id: Mapped[int | None] = mapped_column(db.ForeignKey("shifts.id"), index=True)
 
     payment = relationship("Payment")

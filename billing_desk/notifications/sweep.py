@@ -8,13 +8,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from billing_desk.extensions import db
-from billing_desk.jobs import jobs_run_inline, redis_connection
+from billing_desk.jobs import job_is_live, jobs_run_inline
 from billing_desk.models import EmailOutbox
 from billing_desk.notifications import outbox, reminders, tasks
 from billing_desk.notifications.settings import setting
@@ -22,7 +19,6 @@ from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 @dataclass
@@ -65,7 +61,7 @@ def requeue_lost_emails(report, now):
     ids = outbox.due_for_retry(now)
     db.session.rollback()
     for outbox_id in ids:
-        if _job_is_live(outbox.job_id(outbox_id)):
+        if job_is_live(outbox.job_id(outbox_id)):
             continue
         if outbox.dispatch([outbox_id]):
             report.requeued += 1
@@ -73,11 +69,3 @@ def requeue_lost_emails(report, now):
             report.errors.append("Redis unavailable: emails not queued")
             break
 
-
-def _job_is_live(job_id):
-    if jobs_run_inline():
-        return False
-    try:
-        return Job.fetch(job_id, connection=redis_connection()).get_status() in LIVE_JOB_STATUSES
-    except (NoSuchJobError, RedisError):
-        return False

@@ -1,0 +1,59 @@
+"""Paystack → desk: the webhook endpoint (public, signed), and the administrators' event log."""
+import logging
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from billing_desk.auth.access import admin_required, public
+from billing_desk.extensions import csrf, db
+from billing_desk.jobs import enqueue
+from billing_desk.models import WebhookEvent
+from billing_desk.paystack import tasks, webhooks
+
+bp = Blueprint("paystack", __name__, url_prefix="/paystack")
+log = logging.getLogger(__name__)
+
+# Paystack's events are a few kilobytes; anything far bigger is not from Paystack.
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+@bp.post("/webhook")
+@public
+@csrf.exempt
+def webhook():
+    """Store the event and acknowledge at once; a worker applies it (Paystack retries anything but a 200)."""
+    request.max_content_length = MAX_WEBHOOK_BYTES
+    raw = request.get_data(cache=False)
+    if not webhooks.is_signed(raw, request.headers.get("x-paystack-signature"), current_app.config["PAYSTACK_SECRET_KEY"]):
+        webhooks.count_bad_signature()
+        log.warning(
+            "paystack webhook refused: %s signature from %s (%d bytes)",
+            "bad" if request.headers.get("x-paystack-signature") else "missing",
+            request.remote_addr,
+            len(raw),
+        )
+        return {"status": "invalid signature"}, 401
+    try:
+        payload = webhooks.parse(raw)
+    except webhooks.InvalidPayload as problem:
+        log.warning("paystack webhook refused: signed but unreadable (%s)", problem)
+        return {"status": "invalid payload"}, 400
+    event_id, is_new, processed = webhooks.store(raw, payload)
+    db.session.commit()
+    if not processed:
+        # A repeat of an event that is still unapplied is queued again: its first job may never have
+        # reached Redis. Applying is idempotent, so an extra job is harmless.
+        enqueue(tasks.apply_webhook_event, event_id, queue="webhooks", job_id=tasks.event_job_id(event_id))
+    return {"status": "received" if is_new else "duplicate"}, 200
+
+
+@bp.get("/events")
+@admin_required
+def events():
+    """The latest webhook events with what became of them (for administrators chasing a payment)."""
+    page = db.paginate(
+        select(WebhookEvent).order_by(WebhookEvent.id.desc()), per_page=50, error_out=False
+    )
+    return render_template(
+        "paystack/events.html", page=page, bad_signatures=webhooks.bad_signature_count()
+    )
