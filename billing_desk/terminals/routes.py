@@ -1,0 +1,168 @@
+"""Terminals: the administrators' list, "Charge on terminal" from the invoice page, and the waiting screen."""
+import uuid
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from billing_desk.auth.access import admin_required
+from billing_desk.billing.money import format_money
+from billing_desk.extensions import db
+from billing_desk.invoices.routes import _render_show as render_invoice
+from billing_desk.models import Invoice, Terminal, TerminalPush
+from billing_desk.paystack import sync
+from billing_desk.paystack.client import PaystackError
+from billing_desk.terminals import service
+from billing_desk.terminals.forms import ChargeForm, TerminalForm
+
+bp = Blueprint("terminals", __name__, url_prefix="/terminals")
+
+MAX_ID = 2**31 - 1  # larger numbers in a URL cannot name a row (and would overflow PostgreSQL's integer)
+STATUS_WORDS = {
+    "waiting": "Sending to the terminal…",
+    "delivered": "On the terminal — waiting for the patient's card",
+    "paid": "PAID",
+    "failed": "Payment failed",
+    "expired": "Timed out — the terminal did not finish in time",
+    "cancelled": "Cancelled",
+}
+FINISHED = frozenset({"paid", "failed", "expired", "cancelled"})
+RETRYABLE = FINISHED - {"paid"}
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"terminal_charge_form": terminal_charge_form}
+
+
+def terminal_charge_form(invoice):
+    """The invoice page's "Charge on terminal" form, or None when the invoice cannot be charged.
+
+    After a refused charge the view leaves its form (with errors) in `g`, so the page shows what was posted.
+    """
+    if not service.chargeable(invoice):
+        return None
+    posted = g.get("terminal_charge_form")
+    if posted is not None:
+        return posted
+    terminals = service.active_terminals()
+    form = ChargeForm(formdata=None, terminals=terminals, submission_key=uuid.uuid4().hex)
+    default = current_user.default_terminal_id
+    form.terminal.data = default if any(t.id == default for t in terminals) else None
+    return form
+
+
+# ---- administrators: the terminal list ---------------------------------------------------------------------
+
+def _render_index(forms=None, status=200):
+    terminals = service.terminals()
+    presence = service.presence_words(terminals)
+    forms = forms or {}
+    rows = [
+        {"terminal": t, "presence": presence[t.id], "form": forms.get(t.id) or TerminalForm.for_terminal(t)}
+        for t in terminals
+    ]
+    return render_template("terminals/index.html", rows=rows), status
+
+
+@bp.get("/")
+@admin_required
+def index():
+    return _render_index()
+
+
+@bp.post("/refresh")
+@admin_required
+def refresh():
+    """Fetch Paystack's terminal list; Paystack being down is a message, never a 500."""
+    try:
+        result = sync.sync_terminals()
+    except PaystackError as failed:
+        db.session.rollback()
+        flash(f"Could not refresh from Paystack: {failed}", "error")
+        return redirect(url_for(".index"), 303)
+    db.session.commit()
+    message = f"Terminals refreshed from Paystack: {len(result.added)} new, {len(result.updated)} changed."
+    if result.missing:
+        message += " No longer listed by Paystack: " + ", ".join(t.terminal_id for t in result.missing) + "."
+    flash(message, "success")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post(f"/<int(max={MAX_ID}):terminal_id>")
+@admin_required
+def update(terminal_id):
+    terminal = db.get_or_404(Terminal, terminal_id, description="There is no such terminal.")
+    form = TerminalForm.for_terminal(terminal, formdata=request.form)
+    if not form.validate():
+        return _render_index({terminal.id: form}, status=422)
+    changed = service.update_terminal(
+        terminal, name=form.name.data, desk=form.desk.data, active=form.active.data, actor_id=current_user.id
+    )
+    db.session.commit()
+    flash(f"Terminal {terminal.name} saved." if changed else "Nothing changed.", "success" if changed else "info")
+    return redirect(url_for(".index"), 303)
+
+
+# ---- cashiers: charge an invoice, then wait for the card --------------------------------------------------
+
+@bp.post(f"/invoices/<int(max={MAX_ID}):invoice_id>/charge")
+def charge(invoice_id):
+    invoice = db.get_or_404(Invoice, invoice_id, description="There is no such invoice.")
+    form = ChargeForm(terminals=service.active_terminals())
+    already = service.push_for_submission(form.submission_key.data)
+    if already is not None:
+        return redirect(url_for(".waiting", push_id=already.id), 303)
+    why_not = service.refusal(invoice)
+    if why_not:
+        return _refuse(invoice, form, why_not, 409)
+    if not form.validate():
+        return _refuse(invoice, form, "Pick a terminal to charge on.", 422)
+    try:
+        push = service.charge_on_terminal(invoice, form.terminal.data, current_user.id, form.submission_key.data)
+    except service.ChargeRefused as refused:
+        db.session.rollback()
+        return _refuse(db.session.get(Invoice, invoice_id), form, str(refused), refused.http_status)
+    db.session.commit()
+    return redirect(url_for(".waiting", push_id=push.id), 303)
+
+
+def _refuse(invoice, form, message, status):
+    """The invoice page again, with the message on top and the posted form in the charge card."""
+    flash(message, "error")
+    form.submission_key.data = uuid.uuid4().hex  # the next try is a new submission
+    g.terminal_charge_form = form
+    return render_invoice(invoice, status=status)
+
+
+def _status_of(push):
+    """`sync.push_status` plus the words the screen shows and whether there is anything left to wait for.
+
+    Commits what sync learned from Paystack or the clock (delivered, expired): see `sync.push_status` for
+    why this GET writes. Sync reports a failed delivery check in its message rather than raising.
+    """
+    status = sync.push_status(push.id)
+    db.session.commit()
+    return {
+        **status,
+        "status_text": STATUS_WORDS[status["status"]],
+        "balance_due_text": format_money(status["balance_due_minor"], status["currency"]),
+        "finished": status["status"] in FINISHED,
+    }
+
+
+@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>")
+def waiting(push_id):
+    push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
+    status = _status_of(push)
+    other_terminals = [t for t in service.active_terminals() if t.id != push.terminal_id]
+    form = ChargeForm(formdata=None, terminals=other_terminals, submission_key=uuid.uuid4().hex)
+    return render_template(
+        "terminals/waiting.html", status=status, retryable=RETRYABLE, form=form, retry_key=uuid.uuid4().hex,
+        **service.push_view(push),
+    )
+
+
+@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>/status.json")
+def push_status(push_id):
+    push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
+    return _status_of(push)
