@@ -60,6 +60,10 @@ def load_config():
         "PUBLIC_LINK_MAX_AGE_DAYS": _env_int("PUBLIC_LINK_MAX_AGE_DAYS", 60),
         "REMINDER_INTERVAL_DAYS": _env_int("REMINDER_INTERVAL_DAYS", 7),
         "REMINDER_MAX_COUNT": _env_int("REMINDER_MAX_COUNT", 3),
+        # Cash and transfers at the desk need the cashier's open shift, so every naira lands in a Z report.
+        "REQUIRE_OPEN_SHIFT": _env_bool("REQUIRE_OPEN_SHIFT", True),
+        # Closing a shift short or over by more than this (minor units; ₦1,000) needs a reason.
+        "SHIFT_VARIANCE_REASON_THRESHOLD_MINOR": _env_int("SHIFT_VARIANCE_REASON_THRESHOLD_MINOR", 100_000),
         "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),
         "HOSPITAL_ADDRESS": os.environ.get("HOSPITAL_ADDRESS", "12 Marina Road, Lagos Island, Lagos"),
         "HOSPITAL_PHONE": os.environ.get("HOSPITAL_PHONE", "+234 1 270 0000"),

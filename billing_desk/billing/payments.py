@@ -9,6 +9,7 @@ from billing_desk.billing import states
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment
+from billing_desk.shifts.service import payment_shift_id
 
 PAYMENT_AUDIT_FIELDS = ("status", "amount_paid_minor", "amount_refunded_minor")
 
@@ -32,13 +33,20 @@ class PaymentDetails:
 
 def lock_invoice(invoice_id):
     """Load an invoice with a row lock so concurrent payments cannot both read the old balance."""
-    return db.session.execute(select(Invoice).where(Invoice.id == invoice_id).with_for_update()).scalar_one()
+    # `of=Invoice`: PostgreSQL cannot lock the outer-joined patient; populate_existing: an invoice already in
+    # the session must show the amounts read under the lock, not what it held before another payment.
+    return db.session.execute(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update(of=Invoice)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def record_payment(invoice_id, details: PaymentDetails, *, actor_id=None):
     """Add a payment to an invoice, move it to partially paid or paid, and audit it. Flushes; never commits.
 
-    Refuses payments on invoices that are not payable, in another currency, or above the balance due.
+    Refuses payments on invoices that are not payable, in another currency, or above the balance due, and
+    desk payments without the receiving cashier's open shift when REQUIRE_OPEN_SHIFT is on; the payment
+    joins that shift (`billing_desk.shifts`).
     Cash tendered above the amount is allowed: the change is computed and kept on the payment.
     """
     invoice = lock_invoice(invoice_id)
@@ -57,6 +65,9 @@ def record_payment(invoice_id, details: PaymentDetails, *, actor_id=None):
         if details.tendered_minor < details.amount_minor:
             raise PaymentRefused("The cash tendered is less than the amount being paid.")
         change = details.tendered_minor - details.amount_minor
+    shift_id, shift_required = payment_shift_id(details.channel, details.received_by_id)
+    if shift_id is None and shift_required:
+        raise PaymentRefused("Open a shift before taking payments.")
 
     before = audit.snapshot(invoice, PAYMENT_AUDIT_FIELDS)
     payment = Payment(
@@ -70,6 +81,7 @@ def record_payment(invoice_id, details: PaymentDetails, *, actor_id=None):
         change_minor=change,
         received_by_id=details.received_by_id,
         submission_key=details.submission_key,
+        shift_id=shift_id,
     )
     if details.paid_at is not None:
         payment.paid_at = details.paid_at

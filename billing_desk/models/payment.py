@@ -32,6 +32,8 @@ class Payment(db.Model):
     submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
     receipt_print_count: Mapped[int] = mapped_column(default=0)
     terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id"), index=True)
+    # The cashier shift the money was taken in (stamped by `record_payment`; see `billing_desk.shifts`).
+    shift_id: Mapped[int | None] = mapped_column(db.ForeignKey("shifts.id"), index=True)
 
     invoice = relationship("Invoice", back_populates="payments")
     received_by = relationship("Staff")

@@ -1,0 +1,119 @@
+"""Shift forms: they turn typed text into minor units and note counts; the rules live in `shifts.service`."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount
+from billing_desk.shifts.service import DENOMINATIONS, counted_from_notes
+
+MAX_REASON = 1000
+MAX_NOTES_OF_ONE_KIND = 100_000
+
+
+def _strip(value):
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class OpenShiftForm(FlaskForm):
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+    opening_float = StringField(
+        "Opening float (cash in the drawer now)", filters=[_strip], render_kw={"inputmode": "decimal"}
+    )
+    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY)
+
+    def validate_opening_float(self, field):
+        try:
+            self.opening_float_minor = parse_amount(field.data, allow_zero=True)
+        except InvalidAmount as problem:
+            raise ValidationError(str(problem)) from None
+
+
+class CloseShiftForm(FlaskForm):
+    """The drawer count: a total, or notes by face value (added up here, on the server), or both if they agree.
+
+    Note fields are named `notes_<face>` and added per currency by `close_form_for`.
+    """
+
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+    counted = StringField("Counted cash (total)", filters=[_strip], render_kw={"inputmode": "decimal"})
+    reason = TextAreaField(
+        "Reason for any difference", filters=[_strip], validators=[Optional(), Length(max=MAX_REASON)]
+    )
+
+    def note_fields(self):
+        return [field for name, field in self._fields.items() if name.startswith("notes_")]
+
+    def note_counts(self):
+        """{face value: count} of the note fields filled in."""
+        return {int(field.name.removeprefix("notes_")): field.data for field in self.note_fields()
+                if field.data is not None}
+
+    def validate(self, extra_validators=None):
+        """Work out `counted_minor` from the total, the notes, or both (which must then agree)."""
+        if not super().validate(extra_validators):
+            return False
+        typed = None
+        if self.counted.data:
+            try:
+                typed = parse_amount(self.counted.data, allow_zero=True)
+            except InvalidAmount as problem:
+                self.counted.errors.append(str(problem))
+                return False
+        notes = self.note_counts()
+        from_notes = counted_from_notes(self.currency, notes) if notes else None
+        if typed is None and from_notes is None:
+            self.counted.errors.append("Enter the cash you counted, as a total or note by note.")
+            return False
+        if typed is not None and from_notes is not None and typed != from_notes:
+            self.counted.errors.append(
+                "The notes and the total do not agree. Leave the total empty to use the notes."
+            )
+            return False
+        self.counted_minor = typed if typed is not None else from_notes
+        self.denominations = notes or None
+        return True
+
+
+_FORM_CLASSES = {}
+
+
+def close_form_for(currency, **kwargs):
+    """A close form with one "number of ₦1000 notes" field per note of the shift's currency."""
+    if currency not in _FORM_CLASSES:
+        fields = {
+            f"notes_{face}": IntegerField(
+                f"Number of {face} notes", validators=[
+                    Optional(), NumberRange(min=0, max=MAX_NOTES_OF_ONE_KIND, message="Enter a count from 0 up."),
+                ], render_kw={"inputmode": "numeric"},
+            )
+            for face in DENOMINATIONS.get(currency, ())
+        }
+        _FORM_CLASSES[currency] = type(f"CloseShiftForm{currency}", (CloseShiftForm,), fields)
+    form = _FORM_CLASSES[currency](**kwargs)
+    form.currency = currency
+    return form
+
+
+class SignOffForm(FlaskForm):
+    note = TextAreaField("Sign-off note (optional)", filters=[_strip], validators=[Optional(), Length(max=MAX_REASON)])
+
+
+STATUS_FILTERS = [SelectChoice("", "Any status"), SelectChoice("open", "Open"),
+                  SelectChoice("closed", "Closed, awaiting sign-off"), SelectChoice("signed_off", "Signed off")]
+
+
+class ShiftFilterForm(FlaskForm):
+    """The administrators' list filters (read from the query string, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    cashier = SelectField("Cashier", choices=[], validate_choice=False)
+    status = SelectField("Status", choices=STATUS_FILTERS, default="")
+    opened_from = DateField("Opened from", validators=[Optional()])
+    opened_to = DateField("Opened to", validators=[Optional()])
+
+    def validate_cashier(self, field):
+        if field.data and not field.data.isdigit():
+            raise ValidationError("Pick a cashier from the list.")
+
