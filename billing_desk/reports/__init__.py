@@ -1,0 +1,1 @@
+"""Administrators' pages: statistics (with CSV downloads), background jobs and Paystack reconciliation."""

@@ -1,0 +1,123 @@
+"""Administrators' pages: statistics with CSV downloads, background jobs, daily Paystack reconciliation."""
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from redis.exceptions import RedisError
+
+from billing_desk.auth.access import require_admin_for_blueprint
+from billing_desk.jobs import jobs_run_inline
+from billing_desk.reports import ops, stats
+from billing_desk.reports.forms import JobActionForm, RangeForm, ReconcileForm
+from billing_desk.reports.tables import percent_text, to_csv
+from billing_desk.timeutil import utcnow
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+require_admin_for_blueprint(bp)
+log = logging.getLogger(__name__)
+
+@bp.app_template_filter("percent")
+def _percent(ratio):
+    return f"{percent_text(ratio)} %"
+
+
+@bp.app_template_filter("duration")
+def _duration(seconds):
+    """83.4 → '1 min 23 s': push-to-paid times are read by people, not parsed."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+REDIS_DOWN = "Redis does not answer, so the queues cannot be read or changed. Jobs are not running; check Redis."
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("reports.statistics"))
+
+
+@bp.get("/statistics")
+def statistics():
+    form = RangeForm(request.args)
+    if not form.validate():
+        return render_template("reports/statistics.html", form=form, tables=None), 422
+    tables = stats.dashboard(form.period)
+    return render_template("reports/statistics.html", form=form, tables=tables, period=form.period,
+                           csv_args=form.query_args())
+
+
+@bp.get("/statistics/<name>.csv")
+def statistics_csv(name):
+    """One table of the page as CSV, for the same range the page shows."""
+    if name not in stats.TABLE_SOURCES:
+        abort(404)
+    form = RangeForm(request.args)
+    if not form.validate():
+        problems = "; ".join(error for errors in form.errors.values() for error in errors)
+        abort(422, f"The date range is not valid: {problems}")
+    period = form.period
+    return Response(
+        to_csv(stats.table(name, period)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{period.first}-{period.last}.csv"'},
+    )
+
+
+@bp.get("/jobs")
+def jobs():
+    if jobs_run_inline():
+        return render_template("reports/jobs.html", inline=True)
+    try:
+        queues, workers = ops.queue_overview()
+    except RedisError as error:
+        log.warning("jobs page: Redis unavailable: %s", error)
+        return render_template("reports/jobs.html", redis_error=REDIS_DOWN), 503
+    return render_template("reports/jobs.html", queues=queues, workers=workers, form=JobActionForm())
+
+
+def _job_action(action, purpose, job_id, done_message):
+    if jobs_run_inline():
+        abort(404)
+    if not JobActionForm().validate_on_submit():
+        abort(400, "The form was out of date. Please reload the page and try again.")
+    try:
+        action(purpose, job_id)
+    except ops.UnknownJob:
+        abort(404, "That job is not among the failed jobs any more (another administrator may have handled it).")
+    except RedisError:
+        abort(503, REDIS_DOWN)
+    log.info("%s failed job %s on %s (staff %s)", action.__name__, job_id, purpose, current_user.id)
+    flash(done_message, "success")
+    return redirect(url_for("reports.jobs"))
+
+
+@bp.post("/jobs/<purpose>/<job_id>/retry")
+def retry_job(purpose, job_id):
+    return _job_action(ops.retry_failed, purpose, job_id, f"Job {job_id} is queued again.")
+
+
+@bp.post("/jobs/<purpose>/<job_id>/delete")
+def delete_job(purpose, job_id):
+    return _job_action(ops.delete_failed, purpose, job_id, f"Job {job_id} is deleted.")
+
+
+@bp.route("/reconciliation", methods=["GET", "POST"])
+def reconciliation():
+    """Compare one day's card payments with Paystack's (POST: it verifies pending requests, which can book)."""
+    form = ReconcileForm()
+    if request.method == "GET":
+        form.day.data = utcnow().date() - timedelta(days=1)
+        return render_template("reports/reconciliation.html", form=form, result=None)
+    if not form.validate_on_submit():
+        return render_template("reports/reconciliation.html", form=form, result=None), 422
+    # Imported on use, as the `flask paystack reconcile` command does: the Paystack client is needed only here.
+    from billing_desk.paystack.client import PaystackError
+    from billing_desk.paystack.reconcile import reconcile_day
+
+    try:
+        result = reconcile_day(form.day.data)
+    except PaystackError as error:
+        form.day.errors.append(f"Paystack could not be reached, nothing was compared: {error}")
+        return render_template("reports/reconciliation.html", form=form, result=None), 502
+    return render_template("reports/reconciliation.html", form=form, result=result)
