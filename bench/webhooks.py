@@ -11,7 +11,7 @@ database, runs the app under gunicorn (2 workers) and the Paystack sandbox on lo
    (`flask worker`) — target p95 < 1 s.
 
 Everything is bounded in count and time (about a minute and a half in all) and talks to loopback only.
-Options via environment: BENCH_DB_SERVER (a PostgreSQL URL whose server gets the throwaway database),
+Options via environment: BENCH_DB_SERVER (a PostgreSQL URL whose server gets the throwaway database; bench/support.py),
 BENCH_REQUESTS (default 3000), BENCH_THREADS (8), BENCH_LATENCY_ROUNDS (30).
 """
 import json
@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+from support import percentile, throwaway_database  # noqa: E402
 
-DB_SERVER = os.environ.get("BENCH_DB_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET = "sk_test_bench_webhooks"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
@@ -103,14 +102,6 @@ def fire(url, bodies=None, count=REQUESTS, threads=THREADS, seconds=PHASE_SECOND
     for thread in pool:
         thread.join()
     return state["ok"], state["errors"], time.perf_counter() - started
-
-
-def make_database():
-    name = f"bench_webhooks_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(DB_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return admin, name, make_url(DB_SERVER).set(database=name).render_as_string(hide_password=False)
 
 
 def seed(app, count):
@@ -196,12 +187,13 @@ def latency_rounds(app, sandbox_url, staff_id, terminal_id, patient_id, rounds):
     return latencies, failures
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def main():
+    with throwaway_database("bench_webhooks") as database_url:
+        results = measure(database_url)
+    print_ratios(results)
+
+
+def measure(database_url):
     from redis import Redis
     from rq import Queue
 
@@ -210,7 +202,6 @@ def main():
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     port = free_port()
-    admin, db_name, database_url = make_database()
     sandbox = SandboxServer(create_sandbox_app({
         "SECRET_KEY": SECRET, "WEBHOOK_URL": f"http://127.0.0.1:{port}/paystack/webhook",
     })).start()
@@ -298,10 +289,10 @@ def main():
 
             db.session.remove()
             db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
+    return results
 
+
+def print_ratios(results):
     print("\nratios")
     checks = [
         ("accepted webhooks / bare 200 route", results.get("accept", 0), results.get("accept", 0) >= 0.5, "≥ 0.5×"),

@@ -81,6 +81,8 @@ def test_config(database_url, tmp_path):
         "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
         "SERVER_NAME": "desk.test",
         "PUBLIC_BASE_URL": "http://desk.test",
+        # Nothing in the suite may reach the real Paystack: tests that talk to Paystack point this at the sandbox.
+        "PAYSTACK_BASE_URL": "http://127.0.0.1:9",
         "REQUIRE_OPEN_SHIFT": False,  # tests/shifts turn it on; other tests need no shift
     }
 

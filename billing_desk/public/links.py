@@ -3,7 +3,6 @@
 A signed link names one invoice and expires after `PUBLIC_LINK_MAX_AGE_DAYS`; it is signed with the app's
 `SECRET_KEY` and its own salt, so no other signed value of the app can be replayed as one.
 """
-from importlib import import_module
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from billing_desk.billing import states
 from billing_desk.extensions import db
 from billing_desk.models import PaymentRequest
+from billing_desk.paystack import sync
 
 SALT = "billing-desk.public-invoice-link.v1"
 SECONDS_PER_DAY = 86400
@@ -89,5 +89,4 @@ def live_pay_url(invoice):
 def obtain_pay_url(invoice_id):
     """The pay link for an invoice's balance, creating the Paystack request if needed (may call Paystack and
     commit; raises whatever `paystack.sync` raises when Paystack is unavailable)."""
-    sync = import_module("billing_desk.paystack.sync")
     return pay_url(sync.ensure_payment_request(invoice_id).request_code)

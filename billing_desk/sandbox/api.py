@@ -16,6 +16,7 @@ bp = Blueprint("paystack_api", __name__)
 @bp.before_request
 def _authenticate_and_misbehave():
     sandbox = get_sandbox()
+    sandbox.api_calls.add(request.method, request.path, request.query_string.decode("utf-8", "replace"))
     header = request.headers.get("Authorization", "")
     if header != f"Bearer {sandbox.settings.secret_key}":
         return jsonify({"status": False, "message": "Invalid key"}), 401

@@ -1,5 +1,5 @@
 """The test/fault control API under `/_sandbox/` (JSON, no auth): what a person does on the terminals page,
-plus reset, fault knobs, a state dump and a way to wait for queued webhooks.
+plus reset, fault knobs, a state dump, the log of API calls received and a way to wait for queued webhooks.
 """
 from flask import Blueprint, jsonify, request
 
@@ -122,6 +122,12 @@ def version():
 @bp.get("/deliveries")
 def deliveries():
     return jsonify({"deliveries": get_sandbox().webhooks.deliveries()})
+
+
+@bp.get("/calls")
+def api_calls():
+    """Every Paystack API call received since the last reset (method, path, query), refused ones included."""
+    return jsonify({"calls": get_sandbox().api_calls.calls()})
 
 
 @bp.post("/deliveries/wait")

@@ -1,24 +1,22 @@
-"""Fixtures shared by the notification and public-page tests: a real SMTP server on loopback, a stand-in
-for `paystack.sync` (whose real module belongs to the Paystack work), and reading PDFs' text.
+"""Fixtures shared by the notification and public-page tests: a real SMTP server on loopback, the real
+Paystack sandbox (every app here talks to it, so no test can reach the real Paystack), and reading PDFs' text.
 
 Import the fixtures into a conftest (`from tests.notifications.support import *`).
 """
 import email
-import importlib
 import io
 import socket
-import sys
-import types
 from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from billing_desk.extensions import db
-from billing_desk.models import Invoice, PaymentRequest
+from tests.sandbox.running import paystack_sandbox, sandbox_session
 
-__all__ = ["smtp_server", "paystack", "app_config", "Inbox", "SmtpServer", "FakePaystack", "free_port",
-           "pdf_text"]
+__all__ = ["smtp_server", "paystack_sandbox", "sandbox_session", "app_config", "Inbox", "SmtpServer", "free_port",
+           "pdf_text", "PAY_URL_BASE"]
+
+PAY_URL_BASE = "https://paystack.test/pay/"
 
 
 def free_port():
@@ -80,52 +78,14 @@ def smtp_server():
 
 
 @pytest.fixture
-def app_config(app_config, smtp_server):
+def app_config(app_config, smtp_server, paystack_sandbox):
     app_config.update({
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 5,
         "MAIL_FROM": "St. Luke's Billing <billing@stlukes.example.org>",
-        "PAYSTACK_PAY_URL_BASE": "https://paystack.test/pay/",
+        "PAYSTACK_PAY_URL_BASE": PAY_URL_BASE,
+        **paystack_sandbox.app_config(),
     })
     return app_config
-
-
-class PaystackUnavailable(Exception):
-    """Stands in for the Paystack layer's "cannot reach Paystack" error."""
-
-
-class FakePaystack:
-    """`ensure_payment_request(invoice_id)`: a pending request for the balance, made once (like the real one)."""
-
-    def __init__(self):
-        self.available = True
-        self.calls = 0
-
-    def ensure_payment_request(self, invoice_id):
-        self.calls += 1
-        if not self.available:
-            raise PaystackUnavailable("Paystack did not answer")
-        invoice = db.session.get(Invoice, invoice_id)
-        existing = db.session.query(PaymentRequest).filter_by(
-            invoice_id=invoice_id, status="pending", amount_minor=invoice.balance_due_minor).first()
-        if existing:
-            return existing
-        request = PaymentRequest(invoice_id=invoice_id, request_code=f"PRQ_test{invoice_id}n{self.calls}",
-                                 amount_minor=invoice.balance_due_minor, currency=invoice.currency, status="pending")
-        db.session.add(request)
-        db.session.commit()
-        return request
-
-
-@pytest.fixture
-def paystack(monkeypatch):
-    fake = FakePaystack()
-    try:
-        module = importlib.import_module("billing_desk.paystack.sync")
-    except ImportError:  # the Paystack sync module is not there yet: stand in for it whole
-        module = types.ModuleType("billing_desk.paystack.sync")
-        monkeypatch.setitem(sys.modules, "billing_desk.paystack.sync", module)
-    monkeypatch.setattr(module, "ensure_payment_request", fake.ensure_payment_request, raising=False)
-    return fake
 
 
 def pdf_text(data):

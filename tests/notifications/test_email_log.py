@@ -23,7 +23,7 @@ def test_cashiers_get_403(cashier_client, method, url):
 
 
 @pytest.fixture
-def log_rows(app, smtp_server, paystack):
+def log_rows(app, smtp_server):
     sent = send_invoice_email(emailable_invoice(email="sent.patient@example.org"))
     skipped = send_invoice_email(make_issued_invoice(patient=make_patient(email=None)))
     return sent, skipped
@@ -103,7 +103,7 @@ def test_resend_unknown_email_is_404(admin_client):
     assert post_signed_in(admin_client, "/admin/emails/424242/resend").status_code == 404
 
 
-def test_a_retrying_email_is_not_resent(app, paystack, smtp_server):
+def test_a_retrying_email_is_not_resent(app, smtp_server):
     smtp_server.stop()
     row = send_invoice_email(emailable_invoice())
     with pytest.raises(outbox.EmailRefused):

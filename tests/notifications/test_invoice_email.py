@@ -4,7 +4,7 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from billing_desk.extensions import db
-from billing_desk.models import EmailOutbox
+from billing_desk.models import EmailOutbox, PaymentRequest
 from billing_desk.notifications import outbox, tasks
 from tests.factories import make_draft_invoice, make_issued_invoice, make_patient
 from tests.notifications.helpers import (
@@ -16,10 +16,14 @@ from tests.notifications.helpers import (
     public_path,
     send_invoice_email,
 )
-from tests.notifications.support import pdf_text
+from tests.notifications.support import PAY_URL_BASE, pdf_text
 
 
-def test_invoice_email_has_text_html_pdf_pay_link_and_working_page_link(app, client, smtp_server, paystack):
+def requests_of(invoice):
+    return db.session.scalars(select(PaymentRequest).where(PaymentRequest.invoice_id == invoice.id)).all()
+
+
+def test_invoice_email_has_text_html_pdf_pay_link_and_working_page_link(app, client, smtp_server, paystack_sandbox):
     invoice = emailable_invoice(lines=((750000, 2), (125050, 1)))
 
     row = send_invoice_email(invoice)
@@ -39,8 +43,14 @@ def test_invoice_email_has_text_html_pdf_pay_link_and_working_page_link(app, cli
     assert invoice.number in text_of_pdf and "16,250.50" in text_of_pdf
 
     text, html, _ = parts(message)
-    pay_url = "https://paystack.test/pay/PRQ_test%dn1" % invoice.id
+    [request] = requests_of(invoice)
+    assert request.status == "pending" and request.request_code.startswith("PRQ_")
+    pay_url = PAY_URL_BASE + request.request_code
     assert pay_url in links_in(text) and pay_url in html and "Pay online" in html
+    at_paystack = paystack_sandbox.payment_request_at_paystack(request.request_code)
+    assert (at_paystack["amount"], at_paystack["currency"], at_paystack["status"]) == (1_625_050, "NGN", "pending")
+    assert at_paystack["customer"]["email"] == "ada.patient@example.org"
+    assert invoice.number in at_paystack["description"]
     assert "₦16,250.50" in text and "₦16,250.50" in html
 
     page = client.get(public_path(text))
@@ -50,12 +60,20 @@ def test_invoice_email_has_text_html_pdf_pay_link_and_working_page_link(app, cli
 
 
 @pytest.mark.parametrize("live", [False, True], ids=["test-mode", "live"])
-def test_test_mode_banner_only_while_in_test_mode(app_config, live, smtp_server, paystack, request):
+def test_test_mode_banner_only_while_in_test_mode(app_config, live, smtp_server, paystack_sandbox, request):
     if live:
         app_config.update(PAYSTACK_SECRET_KEY="sk_live_abc", PAYSTACK_BASE_URL="https://api.paystack.co")
-    request.getfixturevalue("app")
-    send_invoice_email(emailable_invoice())
+    app = request.getfixturevalue("app")
+    assert app.config["TEST_MODE"] is not live
+    # Nothing here may reach the real Paystack: the invoice is paid, so its email needs no pay link; and should
+    # that ever change, the call lands on the sandbox (TEST_MODE was settled when the app was built) and fails.
+    app.config["PAYSTACK_BASE_URL"] = paystack_sandbox.base_url
+    invoice = emailable_invoice()
+    pay(invoice, invoice.total_minor)
 
+    assert send_invoice_email(invoice).status == "sent"
+
+    assert paystack_sandbox.calls() == []
     [message] = smtp_server.messages
     text, html, _ = parts(message)
     assert message["Subject"].startswith("[TEST] ") is not live
@@ -69,32 +87,35 @@ def test_test_mode_banner_only_while_in_test_mode(app_config, live, smtp_server,
      ("0803-555-0101@patients.billing-desk.invalid", "No email on file"),
      ("ada@@example.org", "is not a valid address"), ("ada@localhost", "is not a valid address")],
 )
-def test_patients_without_a_usable_address_are_skipped_with_the_reason(app, smtp_server, paystack, email, reason):
+def test_patients_without_a_usable_address_are_skipped_with_the_reason(app, smtp_server, paystack_sandbox, email,
+                                                                        reason):
     invoice = make_issued_invoice(patient=make_patient(email=email))
 
     row = send_invoice_email(invoice)
 
     assert row.status == "skipped" and reason in row.last_error
-    assert smtp_server.messages == [] and paystack.calls == 0
+    assert smtp_server.messages == [] and paystack_sandbox.calls() == [] and requests_of(invoice) == []
 
 
-def test_email_job_waits_for_paystack_instead_of_sending_without_the_pay_link(app, smtp_server, paystack):
-    paystack.available = False
+def test_email_job_waits_for_paystack_instead_of_sending_without_the_pay_link(app, smtp_server, paystack_sandbox):
+    paystack_sandbox.down()
     invoice = emailable_invoice()
 
     row = send_invoice_email(invoice)
 
     assert row.status == "failed" and row.will_retry and row.attempts == 1
-    assert "Paystack pay link could not be made" in row.last_error
-    assert smtp_server.messages == []
+    assert "Paystack pay link could not be made" in row.last_error and "not answering" in row.last_error
+    assert smtp_server.messages == [] and paystack_sandbox.state()["payment_requests"] == []
 
-    paystack.available = True
+    paystack_sandbox.faults(fail_next=0)
     assert tasks.send_outbox_email(row.id) == "sent"
     [message] = smtp_server.messages
-    assert "https://paystack.test/pay/PRQ_test" in parts(message)[0]
+    [request] = requests_of(invoice)
+    assert PAY_URL_BASE + request.request_code in links_in(parts(message)[0])
+    assert [r["request_code"] for r in paystack_sandbox.state()["payment_requests"]] == [request.request_code]
 
 
-def test_paid_invoice_is_emailed_without_a_pay_link(app, smtp_server, paystack):
+def test_paid_invoice_is_emailed_without_a_pay_link(app, smtp_server, paystack_sandbox):
     invoice = emailable_invoice()
     pay(invoice, invoice.total_minor)
 
@@ -102,10 +123,10 @@ def test_paid_invoice_is_emailed_without_a_pay_link(app, smtp_server, paystack):
 
     text, html, _ = parts(smtp_server.messages[0])
     assert "paystack.test" not in text + html and "fully paid" in text
-    assert paystack.calls == 0
+    assert paystack_sandbox.calls() == [] and requests_of(invoice) == []
 
 
-def test_send_invoice_button_emails_once_per_submission(cashier_client, smtp_server, paystack):
+def test_send_invoice_button_emails_once_per_submission(cashier_client, smtp_server, paystack_sandbox):
     invoice = emailable_invoice()
     url = f"/invoices/{invoice.id}/send-email"
 
@@ -118,9 +139,10 @@ def test_send_invoice_button_emails_once_per_submission(cashier_client, smtp_ser
     assert db.session.scalar(select(func.count(EmailOutbox.id))) == 1
     row = db.session.scalars(select(EmailOutbox)).one()
     assert row.requested_by_id is not None and row.kind == "invoice"
+    assert paystack_sandbox.calls().count("POST /paymentrequest") == 1
 
 
-def test_send_invoice_without_email_says_so(cashier_client, smtp_server, paystack):
+def test_send_invoice_without_email_says_so(cashier_client, smtp_server):
     invoice = make_issued_invoice(patient=make_patient(email=None))
 
     page = post_signed_in(cashier_client, f"/invoices/{invoice.id}/send-email", follow_redirects=True)
@@ -129,7 +151,7 @@ def test_send_invoice_without_email_says_so(cashier_client, smtp_server, paystac
     assert smtp_server.messages == []
 
 
-def test_send_invoice_refuses_a_draft(cashier_client, smtp_server, paystack):
+def test_send_invoice_refuses_a_draft(cashier_client, smtp_server):
     invoice = make_draft_invoice(patient=make_patient(email="ada@example.org"))
 
     page = post_signed_in(cashier_client, f"/invoices/{invoice.id}/send-email", follow_redirects=True)
@@ -152,7 +174,7 @@ def _panel(app, invoice):
         return render_template_string('{% include "notifications/_invoice_emails.html" %}', invoice=invoice)
 
 
-def test_invoice_panel_lists_emails_with_status_in_words(app, smtp_server, paystack):
+def test_invoice_panel_lists_emails_with_status_in_words(app, smtp_server):
     invoice = emailable_invoice()
     send_invoice_email(invoice)
     smtp_server.stop()
@@ -172,7 +194,7 @@ def test_invoice_panel_shows_no_email_note(app):
     assert "No email on file — invoice not emailed." in panel and "Send invoice by email" not in panel
 
 
-def test_queue_invoice_email_only_flushes(app, paystack):
+def test_queue_invoice_email_only_flushes(app):
     invoice = emailable_invoice()
     row = outbox.queue_invoice_email(invoice)
     assert row.id is not None

@@ -9,7 +9,7 @@ from tests.notifications.helpers import emailable_invoice, post_signed_in, send_
 
 
 @pytest.mark.parametrize("ticked, emails", [(True, 1), (False, 0)])
-def test_issuing_with_the_box_ticked_emails_the_invoice(cashier_client, smtp_server, paystack, ticked, emails):
+def test_issuing_with_the_box_ticked_emails_the_invoice(cashier_client, smtp_server, ticked, emails):
     draft = make_draft_invoice(patient=make_patient(email="ada@example.org"))
 
     response = post_signed_in(cashier_client, f"/invoices/{draft.id}/issue", {"email_invoice": "1"} if ticked else {})
@@ -32,7 +32,7 @@ def test_the_box_is_ticked_only_when_the_patient_has_an_email(cashier_client, em
     assert ('name="email_invoice" value="1" checked' in text) is checked
 
 
-def test_invoice_page_shows_the_email_panel(cashier_client, smtp_server, paystack):
+def test_invoice_page_shows_the_email_panel(cashier_client, smtp_server):
     invoice = emailable_invoice()
     send_invoice_email(invoice)
 

@@ -6,13 +6,14 @@ from sqlalchemy import select
 
 from billing_desk.billing.invoices import void_invoice
 from billing_desk.extensions import db
-from billing_desk.models import EmailOutbox
+from billing_desk.models import EmailOutbox, PaymentRequest
 from billing_desk.notifications import outbox, tasks
 from billing_desk.notifications.reminders import queue_due_reminders
 from billing_desk.notifications.sweep import run_notification_sweep
 from billing_desk.timeutil import utcnow
 from tests.factories import make_issued_invoice, make_patient
-from tests.notifications.helpers import emailable_invoice, parts, pay
+from tests.notifications.helpers import emailable_invoice, links_in, parts, pay
+from tests.notifications.support import PAY_URL_BASE
 
 
 def overdue_invoice(**fields):
@@ -29,7 +30,13 @@ def reminders(invoice):
     ).all()
 
 
-def test_reminders_respect_the_interval_and_the_maximum(app, smtp_server, paystack):
+def payment_requests(invoice):
+    return db.session.scalars(
+        select(PaymentRequest).where(PaymentRequest.invoice_id == invoice.id).order_by(PaymentRequest.id)
+    ).all()
+
+
+def test_reminders_respect_the_interval_and_the_maximum(app, smtp_server, paystack_sandbox):
     app.config.update(REMINDER_INTERVAL_DAYS=7, REMINDER_MAX_COUNT=3)
     invoice = overdue_invoice()
     now = utcnow()
@@ -47,11 +54,14 @@ def test_reminders_respect_the_interval_and_the_maximum(app, smtp_server, paysta
     message = smtp_server.messages[0]
     assert message["Subject"] == f"[TEST] St. Luke's General Hospital: reminder — invoice {invoice.number} is past due"
     text, html, [attachment] = parts(message)
-    assert "past due" in text and "https://paystack.test/pay/" in text and "Pay online" in html
+    assert "past due" in text and "Pay online" in html
     assert attachment.get_content_type() == "application/pdf"
+    [request] = payment_requests(invoice)  # three reminders for one balance: one Paystack request
+    assert PAY_URL_BASE + request.request_code in links_in(text)
+    assert paystack_sandbox.calls().count("POST /paymentrequest") == 1
 
 
-def test_reminders_stop_once_paid_but_continue_after_a_part_payment(app, smtp_server, paystack):
+def test_reminders_stop_once_paid_but_continue_after_a_part_payment(app, smtp_server, paystack_sandbox):
     part_paid, fully_paid = overdue_invoice(), overdue_invoice()
     now = utcnow()
     run_notification_sweep(now)
@@ -61,11 +71,18 @@ def test_reminders_stop_once_paid_but_continue_after_a_part_payment(app, smtp_se
     run_notification_sweep(now + timedelta(days=8))
 
     assert len(reminders(part_paid)) == 2 and len(reminders(fully_paid)) == 1
-    assert "₦6,500.00" in parts(smtp_server.messages[-1])[0]
+    text = parts(smtp_server.messages[-1])[0]
+    assert "₦6,500.00" in text
+    # The first reminder's request was for the old balance: archived at Paystack, a new one linked instead.
+    old, new = payment_requests(part_paid)
+    assert (old.status, new.status, new.amount_minor) == ("archived", "pending", 650_000)
+    assert PAY_URL_BASE + new.request_code in links_in(text) and PAY_URL_BASE + old.request_code not in text
+    assert paystack_sandbox.payment_request_at_paystack(old.request_code)["archived"] is True
+    assert paystack_sandbox.payment_request_at_paystack(new.request_code)["amount"] == 650_000
 
 
 @pytest.mark.parametrize("settle", ["pay", "void"])
-def test_a_queued_reminder_is_not_sent_once_the_invoice_is_settled(app, smtp_server, paystack, settle):
+def test_a_queued_reminder_is_not_sent_once_the_invoice_is_settled(app, smtp_server, settle):
     invoice = overdue_invoice()
     [row] = queue_due_reminders()
     db.session.commit()
@@ -93,7 +110,7 @@ def test_a_queued_reminder_is_not_sent_once_the_invoice_is_settled(app, smtp_ser
     ],
     ids=["not-yet-due", "paid", "void", "no-email"],
 )
-def test_no_reminder_when_not_owed(app, smtp_server, paystack, make):
+def test_no_reminder_when_not_owed(app, smtp_server, make):
     invoice = make()
     if invoice.due_date is None:
         invoice.due_date = date.today()
@@ -104,7 +121,7 @@ def test_no_reminder_when_not_owed(app, smtp_server, paystack, make):
     assert queue_due_reminders() == []
 
 
-def test_invoice_due_on_receipt_is_past_due_from_the_next_day(app, paystack):
+def test_invoice_due_on_receipt_is_past_due_from_the_next_day(app):
     invoice = emailable_invoice()
     invoice.due_date = None
     db.session.commit()
@@ -115,7 +132,7 @@ def test_invoice_due_on_receipt_is_past_due_from_the_next_day(app, paystack):
     assert [row.invoice_id for row in queue_due_reminders()] == [invoice.id]
 
 
-def test_the_sweep_sends_a_row_whose_job_was_lost(app, smtp_server, paystack):
+def test_the_sweep_sends_a_row_whose_job_was_lost(app, smtp_server):
     row = outbox.queue_invoice_email(emailable_invoice())
     db.session.commit()  # …and the process died before dispatch
 

@@ -1,4 +1,5 @@
-"""The patient's signed invoice page: no login, read-only GET, friendly 404/410, PDFs, Pay online."""
+"""The patient's signed invoice page: no login, read-only GET, friendly 404/410, PDFs, Pay online (against the
+real Paystack sandbox: what the page links to is what the sandbox really made)."""
 import time
 
 import itsdangerous
@@ -7,10 +8,11 @@ from sqlalchemy import func, select
 
 from billing_desk.extensions import db
 from billing_desk.models import PaymentRequest
+from billing_desk.paystack import sync
 from billing_desk.public.links import make_token
 from tests.factories import make_draft_invoice, make_patient
 from tests.notifications.helpers import emailable_invoice, pay
-from tests.notifications.support import pdf_text
+from tests.notifications.support import PAY_URL_BASE, pdf_text
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def requests_for(invoice):
     return db.session.scalar(select(func.count(PaymentRequest.id)).where(PaymentRequest.invoice_id == invoice.id))
 
 
-def test_page_shows_lines_totals_status_and_balance_without_login(client, invoice, paystack):
+def test_page_shows_lines_totals_status_and_balance_without_login(client, invoice):
     response = page_of(client, invoice)
 
     text = response.get_data(as_text=True)
@@ -38,55 +40,69 @@ def test_page_shows_lines_totals_status_and_balance_without_login(client, invoic
     assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["Cache-Control"] == "no-store"
 
 
-def test_get_never_creates_a_payment_request(client, invoice, paystack):
-    text = page_of(client, invoice).get_data(as_text=True)
+def test_get_never_creates_a_payment_request(client, invoice, paystack_sandbox):
+    token = make_token(invoice.id)  # once: a token made a second later differs (it carries its time)
+    text = client.get(f"/p/{token}").get_data(as_text=True)
 
     assert "paystack.test/pay" not in text
-    assert f'action="/p/{make_token(invoice.id)}/pay"' in text and "Pay online" in text
-    assert paystack.calls == 0 and requests_for(invoice) == 0
+    assert f'action="/p/{token}/pay"' in text and "Pay online" in text
+    assert paystack_sandbox.calls() == [] and requests_for(invoice) == 0
 
 
-def test_live_payment_request_is_linked_directly(client, invoice, paystack):
-    request = paystack.ensure_payment_request(invoice.id)
+def test_live_payment_request_is_linked_directly(client, invoice, paystack_sandbox):
+    request = sync.ensure_payment_request(invoice.id)
+    db.session.commit()  # as its callers do
+    made = paystack_sandbox.calls()
 
     text = page_of(client, invoice).get_data(as_text=True)
 
-    assert f"https://paystack.test/pay/{request.request_code}" in text
+    assert f"{PAY_URL_BASE}{request.request_code}" in text
+    assert paystack_sandbox.calls() == made  # the page only reads what the desk already stored
 
 
-def test_a_request_for_an_old_balance_is_not_linked(client, invoice, paystack):
-    paystack.ensure_payment_request(invoice.id)
+def test_a_request_for_an_old_balance_is_not_linked(client, invoice):
+    request = sync.ensure_payment_request(invoice.id)
+    db.session.commit()  # as its callers do
     pay(invoice, 100000)
 
-    assert "paystack.test/pay" not in page_of(client, invoice).get_data(as_text=True)
+    text = page_of(client, invoice).get_data(as_text=True)
+
+    assert "paystack.test/pay" not in text and request.request_code not in text
 
 
-def test_pay_online_creates_the_request_once_and_redirects_to_paystack(client, invoice, paystack):
+def test_pay_online_creates_the_request_once_and_redirects_to_paystack(client, invoice, paystack_sandbox):
     token = make_token(invoice.id)
 
     first = client.post_form(f"/p/{token}/pay")
+    calls_after_first = paystack_sandbox.calls()
     again = client.post_form(f"/p/{token}/pay")
 
-    assert first.status_code == 303 and first.headers["Location"].startswith("https://paystack.test/pay/PRQ_test")
-    assert again.headers["Location"] == first.headers["Location"]
-    assert paystack.calls == 1 and requests_for(invoice) == 1
+    [request] = db.session.scalars(select(PaymentRequest).where(PaymentRequest.invoice_id == invoice.id)).all()
+    assert first.status_code == 303 and first.headers["Location"] == PAY_URL_BASE + request.request_code
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert calls_after_first.count("POST /paymentrequest") == 1
+    assert paystack_sandbox.calls() == calls_after_first  # the second click reuses the stored request
+    [at_paystack] = paystack_sandbox.state()["payment_requests"]
+    assert (at_paystack["request_code"], at_paystack["amount"]) == (request.request_code, 1_625_050)
 
 
-def test_pay_online_while_paystack_is_down_says_so(client, invoice, paystack):
-    paystack.available = False
+def test_pay_online_while_paystack_is_down_says_so(client, invoice, paystack_sandbox):
+    paystack_sandbox.down()
 
     response = client.post_form(f"/p/{make_token(invoice.id)}/pay")
 
     assert response.status_code == 503
     assert "Online payment is not available just now" in response.get_data(as_text=True)
+    assert paystack_sandbox.calls() and paystack_sandbox.state()["payment_requests"] == []
+    assert db.session.scalar(select(func.count(PaymentRequest.id)).where(PaymentRequest.status == "pending")) == 0
 
 
-def test_pay_online_needs_csrf(client, invoice, paystack):
+def test_pay_online_needs_csrf(client, invoice, paystack_sandbox):
     assert client.post(f"/p/{make_token(invoice.id)}/pay").status_code == 400
-    assert paystack.calls == 0
+    assert paystack_sandbox.calls() == []
 
 
-def test_paid_invoice_shows_receipts_and_no_pay_button(client, invoice, paystack):
+def test_paid_invoice_shows_receipts_and_no_pay_button(client, invoice, paystack_sandbox):
     payment = pay(invoice, invoice.total_minor, channel="transfer", reference="TRF-9")
 
     text = page_of(client, invoice).get_data(as_text=True)
@@ -94,7 +110,7 @@ def test_paid_invoice_shows_receipts_and_no_pay_button(client, invoice, paystack
     assert "Paid" in text and "Bank transfer" in text and "Pay online" not in text
     assert f"/receipts/{payment.id}.pdf" in text
     assert client.post_form(f"/p/{make_token(invoice.id)}/pay").status_code == 303
-    assert paystack.calls == 0
+    assert paystack_sandbox.calls() == []
 
 
 def test_invoice_pdf_download(client, invoice):

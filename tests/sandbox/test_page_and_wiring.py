@@ -1,4 +1,4 @@
-"""The terminals page, the control API's reset/state, the state file, the CLI and the signature helpers."""
+"""The terminals page, the control API's reset/state/call log, the state file, the CLI and the signature helpers."""
 import pytest
 import requests
 from click.testing import CliRunner
@@ -77,3 +77,22 @@ def test_signature_helpers():
     assert not is_valid(body, None, "sk_test_x")
     assert not is_valid(body, "", "sk_test_x")
     assert not is_valid(body, "é" * 128, "sk_test_x")
+
+
+@pytest.mark.integration
+def test_the_call_log_lists_every_api_call_refused_ones_too_and_reset_empties_it(sandbox):
+    assert sandbox.control("/calls", method="GET").json() == {"calls": []}
+    sandbox.customer()
+    sandbox.api("GET", "/transaction", params={"terminal_id": "2232WE17", "perPage": 5})
+    sandbox.api("GET", "/terminal", headers={"Authorization": "Bearer sk_test_wrong"})
+    sandbox.control("/faults", {"latency_ms": 0})  # control calls are not Paystack calls: not logged
+
+    calls = sandbox.control("/calls", method="GET").json()["calls"]
+
+    assert calls == [
+        {"method": "POST", "path": "/customer", "query": ""},
+        {"method": "GET", "path": "/transaction", "query": "terminal_id=2232WE17&perPage=5"},
+        {"method": "GET", "path": "/terminal", "query": ""},
+    ]
+    sandbox.control("/reset")
+    assert sandbox.control("/calls", method="GET").json()["calls"] == []

@@ -1,4 +1,7 @@
-"""Helpers for shift tests: money taken through `record_payment`, shifts opened through the service."""
+"""Helpers for shift tests: money taken through `record_payment`, shifts opened through the service, and the
+real Paystack sandbox for the Z report's card cross-check (every app here talks to it, never to Paystack)."""
+from datetime import timedelta
+
 import pytest
 
 from billing_desk.billing.payments import PaymentDetails, record_payment
@@ -6,6 +9,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Terminal
 from billing_desk.shifts import service
 from tests.factories import make_issued_invoice, make_staff
+from tests.sandbox.running import DESK_1, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 
 
 def take(staff, amount_minor, channel="cash", *, tendered_minor=None, terminal=None, reference=None):
@@ -21,10 +25,20 @@ def take(staff, amount_minor, channel="cash", *, tendered_minor=None, terminal=N
     return payment
 
 
-def open_for(staff, float_minor=2_000_000):
+def open_for(staff, float_minor=2_000_000, *, before_card_payments=False):
+    """`before_card_payments`: opened a minute ago, so card payments taken now at the sandbox fall inside the
+    shift's hours — the sandbox dates a POS transaction 20 s before its approval (Paystack's `created_at` is
+    when the terminal started it), and the card check lists transactions by that date."""
     shift = service.open_shift(staff.id, float_minor, currency="NGN")
+    if before_card_payments:
+        shift.opened_at -= timedelta(minutes=1)
     db.session.commit()
     return shift
+
+
+@pytest.fixture
+def app_config(app_config, paystack_sandbox):
+    return {**app_config, **paystack_sandbox.app_config()}
 
 
 @pytest.fixture
@@ -34,33 +48,7 @@ def other_cashier(app):
 
 @pytest.fixture
 def terminal(app):
-    terminal = Terminal(terminal_id="2232WE17", name="Front desk", desk="Desk 1")
+    terminal = Terminal(terminal_id=DESK_1, name="Front desk", desk="Desk 1")
     db.session.add(terminal)
     db.session.commit()
     return terminal
-
-
-class FakePaystack:
-    """Stands in for the Paystack client: `transactions` per terminal code, or `down` to fail every call."""
-
-    def __init__(self, transactions=None, down=False):
-        self.transactions = transactions or {}
-        self.down = down
-        self.calls = []
-
-    def list_transactions(self, **filters):
-        from billing_desk.paystack.client import PaystackUnavailable
-
-        self.calls.append(filters)
-        if self.down:
-            raise PaystackUnavailable("Paystack did not answer")
-        items = [{"reference": ref, "amount": amount, "status": "success"}
-                 for ref, amount in self.transactions.get(filters["terminal_id"], {}).items()]
-        return items, {"pageCount": 1}
-
-
-@pytest.fixture
-def paystack(monkeypatch):
-    fake = FakePaystack()
-    monkeypatch.setattr("billing_desk.shifts.terminal_check.get_client", lambda: fake)
-    return fake

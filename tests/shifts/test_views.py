@@ -145,7 +145,7 @@ def test_an_open_shift_has_no_sign_off_and_no_pdf(admin_client, cashier):
     assert response.status_code == 409 and "no Z report yet" in text(response)
 
 
-def test_the_z_report_page_and_pdf(cashier_client, cashier, paystack):
+def test_the_z_report_page_and_pdf(cashier_client, cashier):
     shift = open_for(cashier, 2_000_000)
     take(cashier, 750_000, tendered_minor=1_000_000)
     take(cashier, 500_000, "transfer")
