@@ -35,7 +35,8 @@
       return;
     }
     row.querySelector("input[id$='-description']").value = service.name;
-    row.querySelector("input[id$='-unit_price']").value = (service.unit_price_minor / 100).toFixed(2);
+    // Left empty, the unit price is the price list's, filled in by the server: no money arithmetic here.
+    row.querySelector("input[id$='-unit_price']").value = "";
     status.textContent = service.name + " added to " + row.querySelector("legend").textContent + ".";
     input.value = "";
     results.innerHTML = "";

@@ -28,7 +28,7 @@
 
   function poll() {
     fetch(box.getAttribute("data-status-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
       .then(function (data) {
         show(data);
         if (!data.finished) { window.setTimeout(poll, INTERVAL_MS); }
