@@ -1,5 +1,7 @@
 """`billing_desk.pdf`: what the invoice and receipt PDFs say, the TEST marking, paper sizes and the cache."""
+import gc
 import io
+import threading
 import time
 from pathlib import Path
 
@@ -184,3 +186,86 @@ def test_a_failed_cache_write_leaves_no_partial_file(app, invoice, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         pdf.invoice_pdf_bytes(invoice)
     assert cached_files(app, invoice) == []
+
+
+def test_every_a4_page_has_the_footer_and_its_number(app):
+    invoice = make_issued_invoice(lines=[(10000, 1)] * 80)
+
+    pages = PdfReader(io.BytesIO(pdf.render_invoice_pdf(invoice))).pages
+
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        text = page.extract_text()
+        assert "Please keep this document for your records." in text
+        assert f"Page {number} of {len(pages)}" in text
+
+
+@pytest.mark.parametrize("paper", pdf.PAPERS)
+def test_a_receipt_carries_the_hospital_footer(app, invoice, paper):
+    text = " ".join(pdf_text(pdf.render_receipt_pdf(pay(invoice, 100000), 1, paper=paper)).split())
+
+    assert "Thank you for choosing us. Please keep this document for your records." in text
+
+
+# -- what keeps a render cheap (bench/pages.py measures how cheap) ---------------------------------------------
+
+def test_the_stylesheet_is_parsed_once_and_reused(app, invoice):
+    pdf._parsed_stylesheet.cache_clear()
+
+    first = pdf.render_invoice_pdf(invoice)
+    second = pdf.render_invoice_pdf(invoice)
+
+    info = pdf._parsed_stylesheet.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    assert "Total ₦10,001.00" in pdf_text(first) and "Total ₦10,001.00" in pdf_text(second)
+
+
+def test_each_thread_keeps_its_own_font_configuration(app):
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf._font_config()))
+    thread.start()
+    thread.join()
+
+    assert pdf._font_config() is pdf._font_config()
+    assert other[0] is not pdf._font_config()
+
+
+@pytest.fixture
+def collector_state():
+    enabled = gc.isenabled()
+    yield
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_garbage_collector_is_back_on_after_a_render(app, invoice, collector_state, monkeypatch, fails):
+    seen = []
+    render_html = pdf._html
+
+    def html(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if fails:
+            raise RuntimeError("template broke")
+        return render_html(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "_html", html)
+    gc.enable()
+
+    if fails:
+        with pytest.raises(RuntimeError, match="template broke"):
+            pdf.render_invoice_pdf(invoice)
+    else:
+        pdf.render_invoice_pdf(invoice)
+
+    assert seen == [False] and gc.isenabled()
+
+
+def test_a_render_leaves_a_collector_that_was_off_off(app, invoice, collector_state):
+    gc.disable()
+
+    pdf.render_invoice_pdf(invoice)
+
+    assert not gc.isenabled()
