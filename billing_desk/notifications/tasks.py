@@ -11,7 +11,8 @@ from billing_desk.models import EmailOutbox
 from billing_desk.notifications import compose, smtp
 from billing_desk.notifications.outbox import FAILED, QUEUED, SENDING, SENT, SKIPPED, patient_address, retry_delay
 from billing_desk.notifications.settings import setting
-from billing_desk.public.links import is_payable, obtain_pay_url
+from billing_desk.paystack.sync import obtain_pay_url
+from billing_desk.public.links import is_payable
 from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)

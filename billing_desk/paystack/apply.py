@@ -7,11 +7,15 @@ payment first records it and the others find it already there. Money that cannot
 amount or currency, an invoice no longer payable, a reference we cannot place) becomes a PaymentReview
 for an administrator instead of an error or a silent drop.
 
+Each payment booked here queues its receipt email in the same transaction (`outbox.queue_receipt_email`,
+once per payment, so a repeated or reordered event cannot queue a second one); the Outcome carries the
+outbox ids and whoever commits passes them to `dispatch_receipts` afterwards.
+
 Entry points: `apply_event(event_name, data, event_id=None)` (dispatch, returns an Outcome) and
 `apply_verified_request(payment_request, verified)` (shared with the sweep and reconciliation).
 """
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -30,6 +34,7 @@ from billing_desk.models import (
     Terminal,
     TerminalPush,
 )
+from billing_desk.notifications import outbox
 from billing_desk.paystack.client import PaystackNotFound, PaystackRejected, get_client
 from billing_desk.timeutil import utcnow
 
@@ -51,7 +56,9 @@ OPEN_PUSH_STATUSES = ("sent", "delivered")
 PAYABLE_PUSH_STATUSES = (*OPEN_PUSH_STATUSES, "expired", "cancelled", "failed")
 # A paid request is final; a late `pending` never takes it back.
 REQUEST_STATUS_RANK = {"creating": 0, "draft": 1, "pending": 2, "failed": 3, "success": 4}
-CARD_CHANNEL = "card_terminal"
+# Paystack's transaction `channel` "pos" is a card on one of our terminals; anything else (a card on the
+# hosted pay page, a bank app, USSD…) was paid by the patient online.
+TERMINAL_CHANNEL, ONLINE_CHANNEL = "card_terminal", "online"
 # How many recent pushes on one terminal a POS charge is checked against (each costs one verify call).
 MAX_PUSH_CANDIDATES = 3
 
@@ -60,6 +67,13 @@ MAX_PUSH_CANDIDATES = 3
 class Outcome:
     name: str
     detail: str | None = None
+    receipts: tuple = ()  # EmailOutbox ids of receipts queued here: dispatch them after the commit
+
+
+def dispatch_receipts(outcome):
+    """Start the receipt emails an applied (and committed) Outcome queued; None is passed over."""
+    if outcome is not None and outcome.receipts:
+        outbox.dispatch(outcome.receipts)
 
 
 # ---- small coercions (FACTS §9.3: types drift between payloads) ------------------------------------------
@@ -221,11 +235,12 @@ def apply_verified_request(payment_request, verified, *, event_id=None):
     note_request_status(payment_request, status, paid_at=parse_paid_at(verified.get("paid_at")))
     if not outcomes:
         return Outcome(PENDING if status in ("pending", "draft") else IGNORED, f"request is {status or 'unknown'}")
+    receipts = tuple(receipt for outcome in outcomes for receipt in outcome.receipts)
     for name in (REVIEW, PAID, DUPLICATE):
         for outcome in outcomes:
             if outcome.name == name:
-                return outcome
-    return outcomes[0]
+                return replace(outcome, receipts=receipts)
+    return replace(outcomes[0], receipts=receipts)
 
 
 def apply_transaction(payment_request, transaction, *, event_id=None):
@@ -251,11 +266,12 @@ def apply_transaction(payment_request, transaction, *, event_id=None):
         open_review("amount_mismatch", reference, **flag,
                     detail=f"Requested {expected} minor units, the terminal took {amount}.")
         return Outcome(REVIEW, "amount mismatch")
-    push = latest_push(payment_request.id)
+    on_terminal = str(transaction.get("channel") or "") == "pos"
+    push = latest_push(payment_request.id) if on_terminal else None
     details = PaymentDetails(
         amount_minor=amount,
         currency=currency,
-        channel=CARD_CHANNEL,
+        channel=TERMINAL_CHANNEL if on_terminal else ONLINE_CHANNEL,
         paystack_reference=reference,
         paid_at=parse_paid_at(transaction.get("paid_at") or transaction.get("paidAt")),
         received_by_id=push.staff_id if push else None,
@@ -268,23 +284,37 @@ def apply_transaction(payment_request, transaction, *, event_id=None):
         return Outcome(REVIEW, "invoice no longer payable")
     if push is not None:
         payment.terminal_id = push.terminal_id
-    close_pushes(payment_request.id, "paid")
+    receipt = outbox.queue_receipt_email(payment)  # "skipped" (and not sent) when the patient has no email
+    close_paid_pushes(payment_request.id)
     note_request_status(payment_request, "success", paid_at=details.paid_at)
     db.session.flush()
-    return Outcome(PAID, f"payment {payment.id} for {reference}")
+    receipts = (receipt.id,) if receipt is not None and receipt.status == outbox.QUEUED else ()
+    return Outcome(PAID, f"payment {payment.id} for {reference}", receipts=receipts)
 
 
-def close_pushes(payment_request_id, status):
+def close_paid_pushes(payment_request_id):
+    """Every push of a request that has just been paid becomes `paid` (audited, by the system)."""
     now = utcnow()
     pushes = db.session.execute(
         select(TerminalPush).where(
             TerminalPush.payment_request_id == payment_request_id,
             TerminalPush.status.in_(PAYABLE_PUSH_STATUSES),
         )
-    ).scalars()
+    ).scalars().all()
     for push in pushes:
-        push.status = status
-        push.finished_at = now
+        set_push_status(push, "paid", now)
+
+
+def set_push_status(push, status, now, actor_id=None):
+    """Move a push to a final status (`paid`, `expired`, `cancelled`, …) with its audit row.
+
+    `actor_id` is the cashier who stopped waiting; None for the system (a webhook, the sweep, a re-push).
+    """
+    before = push.status
+    push.status = status
+    push.finished_at = now
+    audit.record(f"terminal_push.{status}", push, before={"status": before}, after={"status": status},
+                 invoice_id=push.invoice_id, actor_id=actor_id)
 
 
 def handle_request_success(data, event_id=None):

@@ -141,6 +141,7 @@ def verify_request(payment_request_id):
     payment_request = db.session.get(PaymentRequest, payment_request_id, with_for_update=True)
     outcome = apply.apply_verified_request(payment_request, verified)
     db.session.commit()
+    apply.dispatch_receipts(outcome)
     return outcome
 
 

@@ -32,6 +32,7 @@ from billing_desk.paystack.client import (
     PaystackUnavailable,
     get_client,
 )
+from billing_desk.public import links
 from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -142,14 +143,16 @@ def ensure_payment_request(invoice_id):
     db.session.commit()
     kept = None
     for row in _open_requests(invoice_id):  # newest first
+        booked = None
         if row.status == CREATING:
-            _resolve_creating(row)
+            booked = _resolve_creating(row)
         if row.status == "pending":
             if kept is None and _fits(row, invoice):
                 kept = row
             else:
-                retire_request(row)
+                booked = retire_request(row)
         db.session.commit()  # what Paystack did (found, booked, archived) is kept whatever happens next
+        apply.dispatch_receipts(booked)
 
     invoice = lock_invoice(invoice_id)  # serialises the check-and-insert against a concurrent attempt
     _check_payable(invoice)
@@ -264,6 +267,7 @@ def _resolve_creating(row):
     """A `creating` row: find its request at Paystack (create timed out after all) or mark it abandoned.
 
     A young row may belong to an attempt still waiting for Paystack's answer: refused, to avoid a twin.
+    Returns the Outcome of booking what was paid on it meanwhile, if anything (see `retire_request`).
     """
     config = current_app.config
     patience = config["PAYSTACK_CONNECT_TIMEOUT"] + config["PAYSTACK_READ_TIMEOUT"] + 5
@@ -281,41 +285,48 @@ def _resolve_creating(row):
          and apply.as_int(item.get("amount")) == row.amount_minor),
         None,
     )
+    booked = None
     if found is None:
         _set_status(row, ABANDONED, note="not found at Paystack after a create that was not confirmed")
     else:
         log.info("payment request %s: the unconfirmed create did happen (%s)", row.id, found.get("request_code"))
         _link(row, found)
         if found.get("status") != "pending":  # paid (or failed) meanwhile: book it, never offer it again
-            retire_request(row)
+            booked = retire_request(row)
     db.session.flush()
+    return booked
 
 
 def retire_request(row):
     """Take a pending request out of use: verify it first and book anything paid on it (an archived request
-    can no longer be verified, FACTS pitfall 11), then archive it at Paystack unless it is paid."""
+    can no longer be verified, FACTS pitfall 11), then archive it at Paystack unless it is paid.
+
+    Returns the Outcome of that booking (None when nothing was paid): the caller dispatches its receipts
+    after committing."""
     client = get_client()
     try:
         verified = client.verify_payment_request(row.request_code)
     except PaystackRejected:  # already archived or unknown at Paystack: nothing left to collect on it
         verified = None
+    booked = None
     if verified and (verified.get("transactions") or verified.get("paid")):
-        apply.apply_verified_request(row, verified)
+        booked = apply.apply_verified_request(row, verified)
     if row.status == "success":
-        return
+        return booked
     if verified is not None:
         client.archive_payment_request(row.request_code)
     _set_status(row, ARCHIVED)
     _cancel_open_pushes(TerminalPush.payment_request_id == row.id)
     db.session.flush()
+    return booked
 
 
 def _cancel_open_pushes(*where):
     now = utcnow()
     for push in db.session.execute(
         select(TerminalPush).where(*where, TerminalPush.status.in_(apply.OPEN_PUSH_STATUSES))
-    ).scalars():
-        _set_push_status(push, CANCELLED, now)
+    ).scalars().all():
+        apply.set_push_status(push, CANCELLED, now)
 
 
 # ---- terminals and pushes --------------------------------------------------------------------------------
@@ -420,45 +431,75 @@ def _showing(terminal, payment_request):
 
 
 def expire_push(push, now=None):
-    """An open push past `expires_at` becomes `expired` (the patient may still pay; apply closes it then)."""
-    _set_push_status(push, EXPIRED, now or utcnow())
+    """An open push past `expires_at` becomes `expired` (the sweep stores this; the waiting screen only
+    reports it). The patient may still pay; `apply` closes the push as paid then."""
+    apply.set_push_status(push, EXPIRED, now or utcnow())
 
 
-def _set_push_status(push, status, now):
-    before = push.status
-    push.status = status
-    if status == DELIVERED:
-        push.delivered_at = now
-    else:
-        push.finished_at = now
-    audit.record(f"terminal_push.{status}", push, before={"status": before}, after={"status": status},
-                 invoice_id=push.invoice_id, actor_id=None)
+def cancel_push(push_id, staff_id):
+    """The cashier stops waiting: the card was declined or the patient changed their mind.
+
+    Paystack sends no webhook the desk can tie to a declined terminal card (FACTS §7), so only the cashier
+    can tell. Returns the push; one that is already finished is left as it is (a double click, or it was
+    paid meanwhile). Money that still arrives for the request is booked: `apply` pays cancelled pushes too.
+    Nothing is sent to Paystack (there is no call to take a push back off a terminal). Flushes.
+    """
+    push = db.session.get(TerminalPush, push_id, with_for_update=True, populate_existing=True)
+    if push.status in apply.OPEN_PUSH_STATUSES:
+        apply.set_push_status(push, CANCELLED, utcnow(), actor_id=staff_id)
+        db.session.flush()
+    return push
+
+
+# (terminal id, event id) pairs Paystack has confirmed delivered, in this process. Delivery is final but not
+# stored (the waiting screen is a GET), so this keeps a screen polling every second from asking Paystack
+# again each time (test mode allows 100 calls a minute, FACTS pitfall 16).
+_delivered_events = set()
+DELIVERED_MEMO_SIZE = 10_000
+
+
+def _delivered(terminal, event_id):
+    key = (terminal.terminal_id, event_id)
+    if key in _delivered_events:
+        return True
+    delivered = get_client().terminal_event_status(terminal.terminal_id, event_id).get("delivered") is True
+    if delivered:
+        if len(_delivered_events) >= DELIVERED_MEMO_SIZE:
+            _delivered_events.clear()
+        _delivered_events.add(key)
+    return delivered
+
+
+def _replaced(push):
+    """True when the push was cancelled by the desk itself (sent again, or the balance changed) rather than
+    by the cashier stopping it."""
+    if push.payment_request.status == ARCHIVED:
+        return True
+    return db.session.execute(
+        select(TerminalPush.id).where(TerminalPush.invoice_id == push.invoice_id, TerminalPush.id > push.id).limit(1)
+    ).first() is not None
 
 
 def push_status(push_id):
     """What the waiting screen shows: `{status, invoice_status, balance_due_minor, currency, message}`.
 
-    While the push waits, this asks Paystack whether the terminal received it and expires it after its TTL,
-    updating the push row (flush; the status endpoint commits). That write on a GET is deliberate: it
-    records facts learned from Paystack or the clock (idempotent, no money moves), and the waiting screen
-    is the only thing polling while the cashier waits; the sweep expires pushes nobody is watching.
+    Reads only: the screen polls this with GETs. An open push past `expires_at` is reported expired (the
+    sweep stores that); whether the terminal has received it is asked of Paystack and reported, not stored.
+    Rows are read afresh (`populate_existing`): a session that saw them before must still show what a
+    webhook applied since.
     """
-    push = db.session.get(TerminalPush, push_id)
-    invoice = db.session.get(Invoice, push.invoice_id)
+    push = db.session.get(TerminalPush, push_id, populate_existing=True)
+    invoice = db.session.get(Invoice, push.invoice_id, populate_existing=True)
     terminal = push.terminal
-    now = utcnow()
-    problem = None
-    if push.status in apply.OPEN_PUSH_STATUSES and push.expires_at is not None and push.expires_at <= now:
-        expire_push(push, now)
+    status, problem = SCREEN_STATUS.get(push.status, "waiting"), None
+    if push.status in apply.OPEN_PUSH_STATUSES and push.expires_at is not None and push.expires_at <= utcnow():
+        status = "expired"
     elif push.status == SENT and push.event_id:
         try:
-            delivered = get_client().terminal_event_status(terminal.terminal_id, push.event_id).get("delivered")
+            if _delivered(terminal, push.event_id):
+                status = "delivered"
         except PaystackError as error:
-            delivered, problem = False, f" (Paystack could not be asked just now: {error})"
-        if delivered is True:
-            _set_push_status(push, DELIVERED, now)
-    db.session.flush()
-    status = SCREEN_STATUS.get(push.status, "waiting")
+            problem = f" (Paystack could not be asked just now: {error})"
     if status in ("waiting", "delivered") and invoice.status == states.S.PAID:
         status = "paid"
     amount = format_money(push.payment_request.amount_minor, push.payment_request.currency)
@@ -468,12 +509,26 @@ def push_status(push_id):
         "paid": f"Paid. {amount} received on {terminal.name}.",
         "failed": "The card payment did not go through. Send it to the terminal again or take another payment.",
         "expired": f"No payment on {terminal.name} in time. Send it again or take another payment method.",
-        "cancelled": "This request was replaced (sent again, or the balance changed). Nothing to collect here.",
     }
+    if status == "cancelled":
+        message = (
+            "This request was replaced (sent again, or the balance changed). Nothing to collect here."
+            if _replaced(push) else
+            f"You stopped waiting for {amount} on {terminal.name}. Nothing was recorded; if the patient pays "
+            "on the terminal anyway, the payment is still recorded. Send it again or take another payment."
+        )
+    else:
+        message = messages[status]
     return {
         "status": status,
         "invoice_status": invoice.status,
         "balance_due_minor": invoice.balance_due_minor,
         "currency": invoice.currency,
-        "message": messages[status],
+        "message": message,
     }
+
+
+def obtain_pay_url(invoice_id):
+    """The patient's pay link for an invoice's balance, creating the payment request if needed (commits, like
+    `ensure_payment_request`; raises its errors when Paystack cannot make one)."""
+    return links.pay_url(ensure_payment_request(invoice_id).request_code)

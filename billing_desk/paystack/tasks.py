@@ -68,6 +68,7 @@ def _apply_locked(event_id, action, redo_outcome=None):
     event.error = outcome.detail if outcome.name in (apply.REVIEW, apply.WAITING) else None
     event.processed_at = utcnow()
     db.session.commit()
+    apply.dispatch_receipts(outcome)
     log.info("webhook event %s (%s): %s — %s", event_id, name, outcome.name, outcome.detail)
     return outcome.name
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from billing_desk.billing import states
 from billing_desk.extensions import db
 from billing_desk.models import PaymentRequest
-from billing_desk.paystack import sync
 
 SALT = "billing-desk.public-invoice-link.v1"
 SECONDS_PER_DAY = 86400
@@ -85,8 +84,3 @@ def live_pay_url(invoice):
     ).scalar_one_or_none()
     return pay_url(code) if code else None
 
-
-def obtain_pay_url(invoice_id):
-    """The pay link for an invoice's balance, creating the Paystack request if needed (may call Paystack and
-    commit; raises whatever `paystack.sync` raises when Paystack is unavailable)."""
-    return pay_url(sync.ensure_payment_request(invoice_id).request_code)

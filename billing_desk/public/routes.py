@@ -14,6 +14,8 @@ from billing_desk.extensions import db, limiter
 from billing_desk.models import Invoice, Payment
 from billing_desk.notifications.compose import CHANNEL_LABELS, invoice_pdf, receipt_pdf
 from billing_desk.notifications.settings import setting
+from billing_desk.paystack import sync
+from billing_desk.paystack.client import PaystackError
 from billing_desk.public import links
 
 bp = Blueprint("public", __name__, url_prefix="/p")
@@ -109,8 +111,8 @@ def pay(token):
     url = links.live_pay_url(invoice)
     if url is None:
         try:
-            url = links.obtain_pay_url(invoice.id)
-        except Exception:  # whatever the Paystack layer raises: the patient gets a page, not an error
+            url = sync.obtain_pay_url(invoice.id)
+        except (PaystackError, sync.SyncRefused):  # the patient gets a page, not an error
             db.session.rollback()
             log.exception("public pay link for invoice %s could not be made", invoice.id)
             return _render(

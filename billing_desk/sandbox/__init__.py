@@ -23,7 +23,7 @@ def create_sandbox_app(config=None):
     """Build the sandbox app. `config` keys: SECRET_KEY (the Paystack secret key it accepts), WEBHOOK_URL,
     STATE_FILE, TERMINALS, INTEGRATION_ID, DOMAIN, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_BASE_S,
     WEBHOOK_TIMEOUT_S, BUSINESS_NAME; missing ones fall back to environment variables, then defaults."""
-    from billing_desk.sandbox import api, control, terminals
+    from billing_desk.sandbox import api, checkout, control, terminals
 
     app = Flask(
         __name__,
@@ -33,7 +33,7 @@ def create_sandbox_app(config=None):
     app.json.sort_keys = False  # keep Paystack's key order
     app.extensions[EXTENSION_KEY] = Sandbox(Settings.from_config(config))
     app.wsgi_app = _IgnoreTrailingSlash(app.wsgi_app)
-    for blueprint in (api.bp, control.bp, terminals.bp):
+    for blueprint in (api.bp, control.bp, terminals.bp, checkout.bp):
         app.register_blueprint(blueprint)
     for status, message in ((404, "Not found"), (405, "Method not allowed"), (500, "An error occurred")):
         app.register_error_handler(status, _json_error(status, message))

@@ -90,36 +90,51 @@ def presence(terminal):
 def approve(sandbox, terminal_id, amount, pdf_base_url):
     """The card was tapped and approved for `amount` (None: what the request still owes).
 
-    Books the POS transaction and sends `paymentrequest.success` (only when the request is now fully paid)
-    and `charge.success`, in that order unless the `reorder_delivery` knob is set.
+    Books the POS transaction and sends its webhooks (`payment_webhooks`).
     """
     with sandbox.store.write() as data:
         terminal, event = _armed_push(data, terminal_id)
         request_record = data["payment_requests"][str(event["request_id"])]
-        if request_record["status"] != "pending" or request_record["archived"]:
-            raise ApiError(409, f"Payment request is {request_record['status']}; nothing to collect")
+        records.ensure_collectable(request_record)
         if amount is None:
             amount = records.pending_amount(request_record)
         transaction = records.record_pos_payment(sandbox.store, request_record, terminal_id, amount, pdf_base_url)
         _end_push(terminal, event, "approved")
         event["transaction_id"] = transaction["id"]
-        webhooks = []
-        if request_record["paid"]:
-            webhooks.append(("paymentrequest.success", shapes.request_webhook(request_record)))
-        webhooks.append(("charge.success", shapes.charge_success_webhook(data, transaction)))
+        webhooks = payment_webhooks(data, request_record, transaction)
         result = {
             "event": dict(event),
             "payment_request": shapes.request_detail(data, request_record),
             "transaction": shapes.transaction_detail(data, transaction),
         }
-    if sandbox.faults.get("reorder_delivery"):
-        webhooks.reverse()
-    sandbox.webhooks.publish(webhooks)
+    publish_payment_webhooks(sandbox, webhooks)
     return result
 
 
+def payment_webhooks(data, request_record, transaction):
+    """What Paystack sends for a payment on a request, terminal or hosted page: `paymentrequest.success` (only
+    when the request is now fully paid), then `charge.success`. Call while holding the store."""
+    webhooks = []
+    if request_record["paid"]:
+        webhooks.append(("paymentrequest.success", shapes.request_webhook(request_record)))
+    webhooks.append(("charge.success", shapes.charge_success_webhook(data, transaction)))
+    return webhooks
+
+
+def publish_payment_webhooks(sandbox, webhooks):
+    """Send `payment_webhooks` in that order, or reversed when the `reorder_delivery` knob is set."""
+    if sandbox.faults.get("reorder_delivery"):
+        webhooks = list(reversed(webhooks))
+    sandbox.webhooks.publish(webhooks)
+
+
 def decline(sandbox, terminal_id):
-    """The card was declined: the push ends, the request stays pending, no webhook (Paystack sends none)."""
+    """The card was declined: the push ends and the request stays pending.
+
+    No webhook: Paystack documents none for a declined terminal card. (The only failure sample in its
+    Terminal docs is `invoice.payment_failed`, a *subscription* invoice event carrying nothing that names
+    the payment request — FACTS §7.1 — so sending it would invent a link Paystack does not give.)
+    """
     return _finish(sandbox, terminal_id, "declined")
 
 

@@ -4,6 +4,7 @@ Records are kept close to Paystack's own fields; the Paystack-facing shapes are 
 Money is always an int in the currency's subunit.
 """
 import re
+import string
 from datetime import timedelta
 
 from billing_desk.sandbox.common import (
@@ -171,10 +172,48 @@ def payable_request(data, request_id, reference=None):
     return record
 
 
-# ---- terminal payments -----------------------------------------------------------------------------------
+# ---- payments on a request ------------------------------------------------------------------------------
+
+# What a payment with Paystack's documented test card shows in `authorization` (a hosted-page payment).
+TEST_CARD_AUTHORIZATION = {
+    "bin": "408408", "last4": "4081", "exp_month": "12", "exp_year": "2030", "channel": "card",
+    "card_type": "visa ", "bank": "TEST BANK", "country_code": "NG", "brand": "visa", "reusable": True,
+    "account_name": None,
+}
+
+
+def ensure_collectable(request_record):
+    """Refuse a payment on a request that is paid, failed or archived (409, as nothing is owed on it)."""
+    if request_record["status"] != "pending" or request_record["archived"]:
+        state = "archived" if request_record["archived"] else request_record["status"]
+        raise ApiError(409, f"Payment request is {state}; nothing to collect")
+
 
 def record_pos_payment(store, request_record, terminal_id, amount, pdf_base_url):
-    """Book a card payment taken on a terminal for `request_record`; returns the new transaction.
+    """Book a card payment taken on a terminal: a throwaway POS customer, `channel` "pos" and the terminal in
+    `source` (FACTS §7.1 — nothing in it points at the request)."""
+    return _record_payment(
+        store, request_record, amount, pdf_base_url, channel="pos", reference="pos_" + random_code(10),
+        customer_id=new_pos_customer(store)["id"],
+        source={"type": "offline", "source": "pos", "entry_point": "pos_initialize", "identifier": terminal_id},
+    )
+
+
+def record_card_payment(store, request_record, pdf_base_url):
+    """Book what is owed on a request as paid by the request's own customer with the test card on the hosted
+    pay page: `channel` "card", no terminal."""
+    return _record_payment(
+        store, request_record, pending_amount(request_record), pdf_base_url, channel="card",
+        reference=random_code(10, string.ascii_letters + string.digits),
+        customer_id=request_record["customer"],
+        authorization={"authorization_code": "AUTH_" + random_code(10), **TEST_CARD_AUTHORIZATION,
+                       "signature": "SIG_" + random_code(20)},
+    )
+
+
+def _record_payment(store, request_record, amount, pdf_base_url, *, channel, reference, customer_id, source=None,
+                    authorization=None):
+    """Book a successful transaction on `request_record`; returns it.
 
     A payment that covers what is still owed marks the request paid (status "success"); a smaller one is
     recorded in `amount_paid`/`transactions` and leaves the request "pending" for the rest.
@@ -182,20 +221,20 @@ def record_pos_payment(store, request_record, terminal_id, amount, pdf_base_url)
     if amount <= 0:
         raise validation_error("amount should be greater than 0")
     now = utcnow()
-    pos_customer = new_pos_customer(store)
     transaction = {
         "id": store.next_id("transaction"),
         "domain": store.domain,
         "status": "success",
-        "reference": "pos_" + random_code(10),
+        "reference": reference,
         "amount": amount,
         "requested_amount": amount,
         "currency": request_record["currency"],
-        "channel": "pos",
+        "channel": channel,
         "paid_at": iso(now),
         "created_at": iso(now - timedelta(seconds=20)),
-        "customer": pos_customer["id"],
-        "source": {"type": "offline", "source": "pos", "entry_point": "pos_initialize", "identifier": terminal_id},
+        "customer": customer_id,
+        "source": source,
+        "authorization": authorization,
         "payment_request": request_record["id"],
     }
     store.data["transactions"][str(transaction["id"])] = transaction

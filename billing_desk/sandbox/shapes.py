@@ -147,7 +147,7 @@ def request_transaction(data, transaction):
 # ---- transactions ----------------------------------------------------------------------------------------
 
 def transaction_detail(data, transaction):
-    """Verify/fetch/list shape of a terminal transaction (amounts as ints)."""
+    """Verify/fetch/list shape of a transaction, terminal or hosted-page card (amounts as ints)."""
     return {
         "id": transaction["id"],
         "domain": transaction["domain"],
@@ -166,7 +166,7 @@ def transaction_detail(data, transaction):
         "log": None,
         "fees": None,
         "fees_split": None,
-        "authorization": dict(_EMPTY_POS_AUTHORIZATION),
+        "authorization": dict(transaction.get("authorization") or _EMPTY_POS_AUTHORIZATION),
         "customer": customer_brief(data["customers"][str(transaction["customer"])]),
         "plan": {},
         "split": {},
@@ -177,23 +177,32 @@ def transaction_detail(data, transaction):
         "transaction_date": transaction["created_at"],
         "requested_amount": transaction["requested_amount"],
         "pos_transaction_data": None,
-        "source": dict(transaction["source"]),
+        "source": dict(transaction["source"]) if transaction.get("source") else None,
         "fees_breakdown": None,
         "connect": None,
         "plan_object": {},
     }
 
 
+_POS_CHARGE_KEYS = (
+    "id", "domain", "status", "reference", "amount", "message", "gateway_response", "paid_at", "created_at",
+    "channel", "currency", "ip_address", "metadata", "log", "fees", "fees_split", "authorization",
+    "customer", "plan", "subaccount", "split", "order_id", "paidAt", "requested_amount",
+    "pos_transaction_data", "source",
+)
+_CARD_CHARGE_KEYS = (
+    "id", "domain", "status", "reference", "amount", "message", "gateway_response", "paid_at", "created_at",
+    "channel", "currency", "ip_address", "metadata", "log", "fees", "customer", "authorization", "plan",
+)
+
+
 def charge_success_webhook(data, transaction):
-    """`charge.success` for a terminal payment, key for key as the documented POS sample."""
+    """`charge.success`, key for key as the documented samples: a terminal payment's (amounts as strings,
+    `source` naming the terminal) or a card payment's (amounts as ints, the card in `authorization`)."""
     detail = transaction_detail(data, transaction)
-    keys = (
-        "id", "domain", "status", "reference", "amount", "message", "gateway_response", "paid_at", "created_at",
-        "channel", "currency", "ip_address", "metadata", "log", "fees", "fees_split", "authorization",
-        "customer", "plan", "subaccount", "split", "order_id", "paidAt", "requested_amount",
-        "pos_transaction_data", "source",
-    )
-    shaped = _pick(detail, keys)
+    if transaction["channel"] != "pos":
+        return _pick(detail, _CARD_CHARGE_KEYS)
+    shaped = _pick(detail, _POS_CHARGE_KEYS)
     shaped["amount"] = str(transaction["amount"])
     shaped["requested_amount"] = str(transaction["requested_amount"])
     return shaped

@@ -23,6 +23,12 @@ EVENT_STATES = {
     "shown": "Shown on screen",
     "undelivered": "Not delivered (terminal offline or busy)",
 }
+# How a terminal's last payment ended, in the words on its screen; a decline sends no webhook, so say so.
+LAST_OUTCOMES = {
+    "approved": "Approved — webhooks sent to the desk.",
+    "declined": "Card declined — no webhook sent (Paystack sends none); the cashier stops waiting at the desk.",
+    "timed_out": "Timed out — nobody paid; no webhook sent.",
+}
 
 
 @bp.get("/")
@@ -48,11 +54,13 @@ def _terminal_view(data, terminal):
     push = data["events"][terminal["push"]] if terminal["push"] else None
     events = sorted((e for e in data["events"].values() if e["terminal_id"] == terminal["terminal_id"]),
                     key=lambda e: e["created_at"], reverse=True)[:5]
+    last = events[0] if events and events[0]["state"] in LAST_OUTCOMES else None
     return {
         "terminal": terminal,
         "available_now": pos.is_available(terminal),
         "push": _event_view(data, push) if push else None,
         "events": [_event_view(data, e) for e in events],
+        "last": {**_event_view(data, last), "outcome_text": LAST_OUTCOMES[last["state"]]} if last else None,
     }
 
 

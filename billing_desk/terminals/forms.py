@@ -49,3 +49,11 @@ class ChargeForm(FlaskForm):
         """Our own message instead of WTForms' "Not a valid choice" (also for ids that are not numbers)."""
         if field.data not in {value for value, _label in field.choices}:
             raise ValidationError("Pick one of the terminals in use.")
+
+
+class StopWaitingForm(FlaskForm):
+    """The waiting screen's "stop waiting" button: nothing to fill in, only the CSRF token."""
+
+    def __init__(self, *args, **kwargs):
+        # The prefix keeps the token's id apart from the other forms' on the waiting screen.
+        super().__init__(*args, prefix="stop", **kwargs)

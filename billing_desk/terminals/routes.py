@@ -1,7 +1,7 @@
 """Terminals: the administrators' list, "Charge on terminal" from the invoice page, and the waiting screen."""
 import uuid
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from billing_desk.auth.access import admin_required
@@ -12,7 +12,7 @@ from billing_desk.models import Invoice, Terminal, TerminalPush
 from billing_desk.paystack import sync
 from billing_desk.paystack.client import PaystackError
 from billing_desk.terminals import service
-from billing_desk.terminals.forms import ChargeForm, TerminalForm
+from billing_desk.terminals.forms import ChargeForm, StopWaitingForm, TerminalForm
 
 bp = Blueprint("terminals", __name__, url_prefix="/terminals")
 
@@ -27,6 +27,7 @@ STATUS_WORDS = {
 }
 FINISHED = frozenset({"paid", "failed", "expired", "cancelled"})
 RETRYABLE = FINISHED - {"paid"}
+WAITING = frozenset(STATUS_WORDS) - FINISHED
 
 
 @bp.app_context_processor
@@ -137,11 +138,9 @@ def _refuse(invoice, form, message, status):
 def _status_of(push):
     """`sync.push_status` plus the words the screen shows and whether there is anything left to wait for.
 
-    Commits what sync learned from Paystack or the clock (delivered, expired): see `sync.push_status` for
-    why this GET writes. Sync reports a failed delivery check in its message rather than raising.
+    Writes nothing (the screen polls it with GETs); sync reports a failed delivery check in its message.
     """
     status = sync.push_status(push.id)
-    db.session.commit()
     return {
         **status,
         "status_text": STATUS_WORDS[status["status"]],
@@ -157,9 +156,22 @@ def waiting(push_id):
     other_terminals = [t for t in service.active_terminals() if t.id != push.terminal_id]
     form = ChargeForm(formdata=None, terminals=other_terminals, submission_key=uuid.uuid4().hex)
     return render_template(
-        "terminals/waiting.html", status=status, retryable=RETRYABLE, form=form, retry_key=uuid.uuid4().hex,
-        **service.push_view(push),
+        "terminals/waiting.html", status=status, retryable=RETRYABLE, waiting=WAITING, form=form,
+        retry_key=uuid.uuid4().hex, stop_form=StopWaitingForm(formdata=None), **service.push_view(push),
     )
+
+
+@bp.post(f"/pushes/<int(max={MAX_ID}):push_id>/cancel")
+def stop_waiting(push_id):
+    """"Card declined or patient cancelled": the only way the desk learns of a declined card (no webhook)."""
+    push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
+    if not StopWaitingForm().validate_on_submit():
+        abort(400, "The form expired. Reload the page and try again.")
+    push = sync.cancel_push(push.id, current_user.id)
+    db.session.commit()
+    if push.status == sync.CANCELLED:
+        flash("Stopped waiting for the card. Send the payment again or take another payment method.", "info")
+    return redirect(url_for(".waiting", push_id=push.id), 303)
 
 
 @bp.get(f"/pushes/<int(max={MAX_ID}):push_id>/status.json")

@@ -8,7 +8,9 @@
   var words = document.getElementById("push-status-words");
   var message = document.getElementById("push-status-message");
   var paid = document.getElementById("push-paid");
+  var stop = document.getElementById("push-stop");
   var retry = document.getElementById("push-retry");
+  var other = document.getElementById("push-other");  // absent when no other terminal is in use
   var RETRYABLE = ["failed", "expired", "cancelled"];
   var INTERVAL_MS = 1000;
 
@@ -23,7 +25,9 @@
     box.className = "card push-status push-" + data.status;
     box.setAttribute("data-status", data.status);
     paid.hidden = data.status !== "paid";
+    stop.hidden = data.finished;
     retry.hidden = RETRYABLE.indexOf(data.status) < 0;
+    if (other) { other.hidden = data.status === "paid"; }
   }
 
   function poll() {

@@ -5,9 +5,18 @@ from sqlalchemy import func, select
 from billing_desk.billing import refunds as refund_service
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
-from billing_desk.models import AuditEntry, Invoice, Payment, PaymentRequest, PaymentReview, Refund, TerminalPush
+from billing_desk.models import (
+    AuditEntry,
+    EmailOutbox,
+    Invoice,
+    Payment,
+    PaymentRequest,
+    PaymentReview,
+    Refund,
+    TerminalPush,
+)
 from billing_desk.paystack import apply
-from tests.factories import make_issued_invoice, make_staff
+from tests.factories import make_issued_invoice, make_patient, make_staff
 from tests.paystack.webhook_fixtures import make_payment_request, make_terminal, transaction, verified_request
 
 
@@ -48,6 +57,46 @@ def test_verified_payment_is_recorded_once_with_who_and_where(pushed):
     assert db.session.scalars(select(TerminalPush)).one().status == "paid"
     assert count(AuditEntry, AuditEntry.action == "payment.recorded") == 1
     assert count(AuditEntry, AuditEntry.action == "payment_request.success") == 1
+
+
+def test_the_paid_push_is_audited_as_the_system(pushed):
+    invoice, payment_request, *_ = pushed
+    apply_and_commit(payment_request, verified_request(payment_request, [transaction(amount=750000)]))
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "terminal_push.paid")).one()
+    push = db.session.scalars(select(TerminalPush)).one()
+    assert (entry.entity_id, entry.actor_id, entry.invoice_id) == (push.id, None, invoice.id)
+    assert (entry.before, entry.after) == ({"status": "delivered"}, {"status": "paid"})
+
+
+@pytest.mark.parametrize(
+    ("email", "status", "dispatched"),
+    [("ada.patient@example.org", "queued", True), (None, "skipped", False), ("not-an-address", "skipped", False)],
+    ids=["with email", "no email", "unusable email"],
+)
+def test_a_booked_card_payment_queues_one_receipt_in_the_same_transaction(app, email, status, dispatched):
+    terminal = make_terminal()
+    invoice = make_issued_invoice(patient=make_patient(email=email), lines=((750000, 1),))
+    payment_request = make_payment_request(invoice, terminal=terminal)
+    verified = verified_request(payment_request, [transaction(amount=750000)])
+
+    outcome = apply_and_commit(payment_request, verified)
+    again = apply_and_commit(payment_request, verified)  # the other webhook, a duplicate, the sweep
+
+    row = db.session.scalars(select(EmailOutbox).where(EmailOutbox.kind == "receipt")).one()
+    assert (row.payment_id, row.invoice_id, row.status) == (db.session.scalars(select(Payment.id)).one(),
+                                                             invoice.id, status)
+    assert outcome.receipts == ((row.id,) if dispatched else ())
+    assert (again.name, again.receipts) == (apply.DUPLICATE, ())
+
+
+def test_a_payment_made_online_is_recorded_as_online(pushed):
+    """A request pushed to a terminal and then paid on the hosted page: online, no cashier, no terminal."""
+    invoice, payment_request, *_ = pushed
+    tx = transaction(amount=750000) | {"channel": "card", "source": None}
+    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == apply.PAID
+    payment = db.session.scalars(select(Payment)).one()
+    assert (payment.channel, payment.received_by_id, payment.terminal_id) == ("online", None, None)
+    assert db.session.scalars(select(TerminalPush)).one().status == "paid"
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,9 @@ def test_push_status_follows_the_push(app, sandbox, invoice, admin):
     shown = sync.push_status(push.id)
     assert shown == {"status": "delivered", "invoice_status": "issued", "balance_due_minor": 1_250_000,
                      "currency": "NGN", "message": shown["message"]}
-    assert "Desk 1 is showing ₦12,500.00" in shown["message"] and push.delivered_at is not None
+    assert "Desk 1 is showing ₦12,500.00" in shown["message"]
+    db.session.expire_all()
+    assert (push.status, push.delivered_at) == ("sent", None)  # reported, not stored: the screen is a GET
     sandbox.approve()
     sweep.verify_request(push.payment_request_id)  # what the webhooks (or the sweep) do
     shown = sync.push_status(push.id)
@@ -250,16 +252,23 @@ def test_push_status_follows_the_push(app, sandbox, invoice, admin):
     assert shown["message"].startswith("Paid.")
 
 
-def test_an_unanswered_push_expires_after_its_ttl(app, sandbox, invoice, admin):
+def test_an_unanswered_push_is_shown_expired_after_its_ttl_and_the_sweep_stores_it(app, sandbox, invoice, admin):
     push = sync.push_to_terminal(invoice.id, make_terminal().id, admin.id)
     push.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+
+    def last_push_audit():
+        return db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "terminal_pushes")
+                                 .order_by(AuditEntry.id.desc()))
+
     shown = sync.push_status(push.id)
-    db.session.commit()
     assert shown["status"] == "expired" and "Send it again" in shown["message"]
-    assert db.session.get(TerminalPush, push.id).status == "expired"
-    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "terminal_pushes")
-                             .order_by(AuditEntry.id.desc())) == "terminal_push.expired"
+    assert not db.session.dirty and not db.session.new
+    assert (db.session.get(TerminalPush, push.id).status, last_push_audit()) == ("sent", "terminal_push.sent")
+
+    assert sweep.run().expired == 1
+    assert (db.session.get(TerminalPush, push.id).status, last_push_audit()) == ("expired", "terminal_push.expired")
+    assert sync.push_status(push.id)["status"] == "expired"
 
 
 def test_push_status_says_waiting_while_the_terminal_has_not_got_it(app, sandbox, invoice, admin):

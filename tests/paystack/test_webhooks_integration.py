@@ -9,7 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from billing_desk.extensions import db
-from billing_desk.models import Invoice, Payment, PaymentRequest, PaymentReview, Refund, TerminalPush, WebhookEvent
+from billing_desk.models import (
+    AuditEntry,
+    EmailOutbox,
+    Invoice,
+    Payment,
+    PaymentRequest,
+    PaymentReview,
+    Refund,
+    TerminalPush,
+    WebhookEvent,
+)
 from billing_desk.paystack import sweep, webhooks
 from billing_desk.paystack.signature import sign
 from tests.factories import make_issued_invoice
@@ -65,7 +75,11 @@ def assert_paid_once(invoice, staff):
     payment_request = db.session.scalars(select(PaymentRequest)).one()
     assert payment_request.status == "success" and payment_request.paid_at is not None
     assert {p.status for p in db.session.scalars(select(TerminalPush))} == {"paid"}
+    assert count(AuditEntry, AuditEntry.action == "terminal_push.paid") == 1
     assert count(PaymentReview) == 0
+    # One receipt, whatever arrived twice or out of order ("skipped": this patient has no email).
+    receipts = db.session.scalars(select(EmailOutbox).where(EmailOutbox.kind == "receipt")).all()
+    assert [(r.payment_id, r.status) for r in receipts] == [(payment.id, "skipped")]
     return payment
 
 
@@ -241,3 +255,33 @@ def test_charge_we_cannot_place_is_flagged_after_the_grace_period(live, desk, sa
     kinds = sorted((r.kind, r.paystack_reference.split(":")[0].split("_")[0]) for r in db.session.scalars(select(PaymentReview)))
     assert kinds == [("unknown_reference", "pos"), ("unknown_reference", "request")]
     assert count(Payment) == 0
+
+
+@pytest.mark.parametrize("faults", [{}, {"reorder_delivery": True}], ids=["in order", "charge first"])
+def test_paid_on_the_hosted_pay_page_is_recorded_as_online(app, live, faults):
+    """The emailed pay link → the sandbox's hosted page → webhooks → worker: an online payment, nobody's shift."""
+    import requests
+
+    from billing_desk.paystack.sync import ensure_payment_request
+    from billing_desk.public.links import pay_url
+
+    invoice = make_issued_invoice(lines=((750000, 1), (250000, 2)))
+    live.faults(**faults)
+    link = pay_url(ensure_payment_request(invoice.id).request_code)
+    db.session.commit()
+    assert link == f"{app.config['PAYSTACK_PAY_URL_BASE']}{db.session.scalars(select(PaymentRequest)).one().request_code}"
+
+    code = link.rsplit("/", 1)[1]
+    page = requests.get(f"{live.base_url}/pay/{code}", timeout=5)
+    assert page.status_code == 200 and "NGN 12,500.00" in page.text
+    assert requests.post(f"{live.base_url}/pay/{code}", timeout=5).status_code == 200
+    assert sorted(d["event"] for d in live.wait()) == ["charge.success", "paymentrequest.success"]
+    run_worker()
+
+    db.session.expire_all()
+    payment = db.session.scalars(select(Payment)).one()
+    assert (payment.channel, payment.amount_minor, payment.received_by_id, payment.terminal_id, payment.shift_id) == (
+        "online", AMOUNT, None, None, None)
+    assert db.session.get(Invoice, invoice.id).status == "paid"
+    assert db.session.scalars(select(PaymentRequest)).one().status == "success"
+    assert count(PaymentReview) == 0

@@ -198,7 +198,7 @@ def test_status_json_shape_and_values(cashier_client, invoice, terminals):
     assert (body["invoice_status"], body["balance_due_minor"], body["currency"]) == ("issued", 1_250_000, "NGN")
     assert body["balance_due_text"] == "₦12,500.00"
     assert "₦12,500.00" in body["message"]
-    assert pushes()[0].status == "delivered"  # what the status check learned was committed
+    assert pushes()[0].status == "sent" and pushes()[0].delivered_at is None  # reported, not stored (a GET)
 
 
 def test_status_json_when_paystack_does_not_answer(app, cashier_client, sandbox, invoice, terminals):
@@ -213,6 +213,39 @@ def expire(push_id):
     push = db.session.get(TerminalPush, push_id)
     push.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+
+
+def push_audit():
+    return db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.like("terminal_push.%")).order_by(AuditEntry.id)
+    ).all()
+
+
+@pytest.mark.parametrize("path", ["/status.json", ""], ids=["status json", "waiting page"])
+def test_a_get_on_an_expired_push_says_expired_and_writes_nothing(cashier_client, invoice, terminals, path):
+    push_id = push_id_of(charge(cashier_client, invoice, terminals[DESK_1]))
+    expire(push_id)
+    before = (pushes()[0].status, pushes()[0].finished_at, push_audit())
+    assert before == ("sent", None, ["terminal_push.sent"])
+
+    response = cashier_client.get(f"/terminals/pushes/{push_id}{path}")
+
+    assert response.status_code == 200
+    if path:
+        assert response.get_json()["status"] == "expired"
+    else:
+        assert "Timed out — the terminal did not finish in time" in text_of(response)
+    assert (pushes()[0].status, pushes()[0].finished_at, push_audit()) == before
+
+
+def test_the_sweep_stores_the_expiry(cashier_client, invoice, terminals):
+    from billing_desk.paystack import sweep
+
+    push_id = push_id_of(charge(cashier_client, invoice, terminals[DESK_1]))
+    expire(push_id)
+    sweep.expire_pushes(sweep.SweepReport())
+    assert pushes()[0].status == "expired" and pushes()[0].finished_at is not None
+    assert push_audit() == ["terminal_push.sent", "terminal_push.expired"]
 
 
 def test_an_expired_push_offers_both_ways_to_try_again(cashier_client, sandbox, invoice, terminals):

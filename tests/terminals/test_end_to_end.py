@@ -68,3 +68,35 @@ def test_approved_on_the_terminal_flips_the_waiting_screen_to_paid(app, cashier_
     html = page.get_data(as_text=True)
     assert '<section class="card no-print" id="push-paid">' in html and 'id="push-retry" hidden' in html
     assert "PAID" in text_of(page) and "Go to the invoice and receipt" in text_of(page)
+
+
+def test_a_card_paid_after_the_cashier_stopped_waiting_is_still_recorded(app, cashier_client, cashier, live,
+                                                                          terminals, jobs):
+    """Money is money: the cashier gave up, but the patient paid on the terminal anyway."""
+    from sqlalchemy import select
+
+    from billing_desk.models import AuditEntry, TerminalPush
+    from tests.terminals.test_stop_waiting import stop_waiting
+
+    invoice = make_issued_invoice(lines=((750000, 1),))
+    response = cashier_client.post_form(f"/terminals/invoices/{invoice.id}/charge",
+                                        {"charge-terminal": terminals[DESK_1].id, "charge-submission_key": "late"})
+    push_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert stop_waiting(cashier_client, push_id).status_code == 303
+    assert db.session.get(TerminalPush, push_id).status == "cancelled"
+
+    live.approve(terminal=DESK_1)  # the terminal still showed the request
+    assert sorted(d["event"] for d in live.wait()) == ["charge.success", "paymentrequest.success"]
+    if jobs == "rq worker":
+        run_worker()
+
+    db.session.expire_all()
+    payment = db.session.query(Payment).one()
+    assert (payment.amount_minor, payment.channel, payment.terminal_id) == (750000, "card_terminal",
+                                                                            terminals[DESK_1].id)
+    assert db.session.get(Invoice, invoice.id).status == "paid"
+    assert db.session.get(TerminalPush, push_id).status == "paid"
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "terminal_pushes")
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["terminal_push.sent", "terminal_push.cancelled", "terminal_push.paid"]
+    assert cashier_client.get(f"/terminals/pushes/{push_id}/status.json").get_json()["status"] == "paid"
