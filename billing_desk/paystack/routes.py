@@ -1,7 +1,10 @@
 """Paystack → desk: the webhook endpoint (public, signed), and the administrators' event log."""
+import json
 import logging
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from billing_desk.auth.access import admin_required, public
@@ -15,6 +18,10 @@ log = logging.getLogger(__name__)
 
 # Paystack's events are a few kilobytes; anything far bigger is not from Paystack.
 MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+class ReprocessForm(FlaskForm):
+    """Only the CSRF token: re-processing takes no input."""
 
 
 @bp.post("/webhook")
@@ -55,5 +62,34 @@ def events():
         select(WebhookEvent).order_by(WebhookEvent.id.desc()), per_page=50, error_out=False
     )
     return render_template(
-        "paystack/events.html", page=page, bad_signatures=webhooks.bad_signature_count()
+        "paystack/events.html", page=page, bad_signatures=webhooks.bad_signature_count(),
+        reviews=webhooks.review_counts(),
     )
+
+
+@bp.get("/events/<int:event_id>")
+@admin_required
+def event(event_id):
+    """One event with its raw body as Paystack sent it."""
+    stored = db.get_or_404(WebhookEvent, event_id, description="There is no such webhook event.")
+    try:
+        body = json.dumps(json.loads(stored.body), indent=2, ensure_ascii=False)
+    except ValueError:
+        body = stored.body
+    return render_template("paystack/event.html", event=stored, body=body, form=ReprocessForm())
+
+
+@bp.post("/events/<int:event_id>/reprocess")
+@admin_required
+def reprocess(event_id):
+    db.get_or_404(WebhookEvent, event_id, description="There is no such webhook event.")
+    if not ReprocessForm().validate_on_submit():
+        abort(400)
+    webhooks.reopen(event_id, actor_id=current_user.id)
+    db.session.commit()
+    if enqueue(tasks.apply_webhook_event, event_id, queue="webhooks", job_id=tasks.event_job_id(event_id)):
+        flash(f"Event #{event_id} was sent to be applied again.", "info")
+    else:
+        flash(f"Event #{event_id} will be applied again by the next sweep (the job queue is not reachable now).",
+              "warning")
+    return redirect(url_for(".event", event_id=event_id), 303)

@@ -8,12 +8,13 @@ import hashlib
 import json
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from billing_desk import audit
 from billing_desk.extensions import db
-from billing_desk.models import AppSetting, WebhookEvent
+from billing_desk.models import AppSetting, PaymentReview, WebhookEvent
 from billing_desk.paystack import signature
 from billing_desk.timeutil import utcnow
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 BAD_SIGNATURE_COUNTER = "paystack.webhooks.bad_signatures"
 MAX_KEY_LENGTH = 255
+REOPEN_AUDIT_FIELDS = ("outcome", "processed_at", "error")
 
 
 class InvalidPayload(ValueError):
@@ -152,3 +154,26 @@ def count_bad_signature():
 def bad_signature_count():
     setting = db.session.get(AppSetting, BAD_SIGNATURE_COUNTER)
     return int(setting.value) if setting else 0
+
+
+def review_counts():
+    """Open payment reviews by kind (unknown references, amount and currency mismatches, overpayments)."""
+    rows = db.session.execute(
+        select(PaymentReview.kind, func.count()).where(PaymentReview.status == "open").group_by(PaymentReview.kind)
+    ).all()
+    return dict(rows)
+
+
+def reopen(event_id, *, actor_id):
+    """Mark a stored event to be applied again (an administrator's "re-process"). Flushes; the caller commits and
+    enqueues. Safe whatever the event did before: applying is idempotent (one payment per Paystack reference,
+    one receipt per payment), so a re-run books only what is missing."""
+    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id).with_for_update()).scalar_one()
+    before = audit.snapshot(event, REOPEN_AUDIT_FIELDS)
+    event.processed_at = None
+    event.outcome = None
+    event.error = None
+    db.session.flush()
+    audit.record("webhook_event.reprocessed", event, before=before, after=audit.snapshot(event, REOPEN_AUDIT_FIELDS),
+                 actor_id=actor_id, note=event.event)
+    return event
