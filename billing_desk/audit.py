@@ -1,9 +1,74 @@
 """The audit trail: every state change writes who, what, when, before and after in the same transaction."""
+import re
+
 from flask import has_request_context
 from flask_login import current_user
 
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry
+
+
+# Every action the code records, in words: the one list the audit log, its filter and an invoice's history
+# read. `tests/test_audit.py` fails when code records an action that is missing here.
+ACTION_LABELS = {
+    "invoice.created": "Draft invoice created",
+    "invoice.updated": "Draft invoice changed",
+    "invoice.issued": "Invoice issued",
+    "invoice.voided": "Invoice voided",
+    "payment.recorded": "Payment recorded",
+    "payment_request.pending": "Card payment request sent",
+    "payment_request.success": "Card payment request paid",
+    "payment_request.creating": "Card payment request being made",
+    "payment_request.draft": "Card payment request drafted",
+    "payment_request.failed": "Card payment request failed",
+    "payment_request.abandoned": "Card payment request abandoned (never made at Paystack)",
+    "payment_request.archived": "Card payment request replaced (the balance changed)",
+    "payment_review.opened": "Payment put up for review",
+    "payment_review.resolved": "Payment review resolved",
+    "refund.requested": "Refund requested",
+    "refund.submitting": "Refund being sent to Paystack",
+    "refund.pending": "Refund pending at Paystack",
+    "refund.processing": "Refund being processed",
+    "refund.needs-attention": "Refund needs attention",
+    "refund.processed": "Refund processed",
+    "refund.failed": "Refund failed",
+    "terminal_push.sent": "Charge sent to a terminal",
+    "terminal_push.delivered": "Terminal received the charge",
+    "terminal_push.paid": "Terminal charge paid",
+    "terminal_push.expired": "Terminal charge expired",
+    "terminal_push.cancelled": "Terminal charge cancelled",
+    "terminal_push.failed": "Terminal charge failed",
+    "terminal.added": "Terminal added",
+    "terminal.updated": "Terminal changed",
+    "receipt.printed": "Receipt printed",
+    "shift.opened": "Shift opened",
+    "shift.closed": "Shift closed",
+    "shift.signed_off": "Shift signed off",
+    "patient.created": "Patient registered",
+    "patient.paystack_customer": "Patient registered with Paystack",
+    "patient.updated": "Patient details changed",
+    "service.created": "Service added to the price list",
+    "service.updated": "Price list service changed",
+    "setting.updated": "Setting changed",
+    "email.resent": "Email sent again",
+    "webhook_event.reprocessed": "Paystack webhook event processed again",
+    "staff.created": "Staff account added",
+    "staff.updated": "Staff account changed",
+    "staff.deactivated": "Staff account deactivated",
+    "staff.reactivated": "Staff account reactivated",
+    "staff.password_reset": "Staff password reset",
+    "staff.locked": "Account locked after failed sign-ins",
+    "staff.unlocked": "Staff account unlocked",
+    "staff.default_terminal": "Default terminal changed",
+}
+
+
+def action_label(action):
+    """The action in words; an action missing from the list still reads, as "Refund failed" for "refund.failed"."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = re.sub(r"[._-]+", " ", action).strip()
+    return words[:1].upper() + words[1:]
 
 
 def _current_actor_id():

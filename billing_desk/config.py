@@ -58,6 +58,8 @@ def load_config():
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Billing Desk <billing@localhost>"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "PUBLIC_LINK_MAX_AGE_DAYS": _env_int("PUBLIC_LINK_MAX_AGE_DAYS", 60),
+        # A new invoice is due this many days from today unless the cashier picks another date.
+        "INVOICE_DUE_DAYS": _env_int("INVOICE_DUE_DAYS", 14),
         "REMINDER_INTERVAL_DAYS": _env_int("REMINDER_INTERVAL_DAYS", 7),
         "REMINDER_MAX_COUNT": _env_int("REMINDER_MAX_COUNT", 3),
         # Cash and transfers at the desk need the cashier's open shift, so every naira lands in a Z report.

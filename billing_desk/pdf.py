@@ -32,7 +32,6 @@ from weasyprint.urls import URLFetcher
 
 from billing_desk.billing.states import LABELS
 from billing_desk.config import ROOT_DIR
-from billing_desk.notifications.compose import CHANNEL_LABELS
 
 PAPERS = ("a4", "roll")
 ROLL_WIDTH_MM = 80
@@ -81,7 +80,7 @@ def _fetcher():
 def _html(template, paper, **context):
     page = render_template(
         f"pdf/{template}", paper=paper, hospital=_hospital(), logo=_logo_uri(),
-        test_mode=current_app.config["TEST_MODE"], status_words=LABELS, channel_labels=CHANNEL_LABELS,
+        test_mode=current_app.config["TEST_MODE"], status_words=LABELS,
         roll_width_mm=ROLL_WIDTH_MM, roll_margin_mm=ROLL_MARGIN_MM, **context,
     )
     return HTML(string=page, url_fetcher=_fetcher())

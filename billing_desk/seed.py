@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from billing_desk.billing import invoices
@@ -121,7 +122,7 @@ def seed_demo(patients=50, invoice_count=20, with_sandbox_terminals=True, rng=No
         lines = [invoices.LineInput(description=s.name, quantity=rng.randint(1, 3),
                                     unit_price_minor=s.unit_price_minor, service_id=s.id) for s in chosen]
         invoice = invoices.create_draft(
-            people[n % len(people)].id, currency="NGN", due_date=date.today() + timedelta(days=14),
+            people[n % len(people)].id, currency="NGN", due_date=date.today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"]),
             lines=lines, created_by_id=cashier.id,
         )
         made += 1

@@ -7,6 +7,7 @@ from billing_desk.auth.service import staff_for_session
 from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.billing.states import LABELS as STATUS_LABELS
 from billing_desk.extensions import db, login_manager
+from billing_desk.models.payment import channel_label
 
 
 @login_manager.user_loader
@@ -80,4 +81,5 @@ def register(app):
     app.add_template_filter(format_money, "money")
     app.add_template_filter(to_major_text, "major")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
+    app.add_template_filter(channel_label, "channel_label")
     _enable_sqlite_foreign_keys(app)

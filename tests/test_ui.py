@@ -79,3 +79,38 @@ def test_patients_invoice_page_has_an_icon(client):
     invoice = make_issued_invoice(make_patient())
     html = client.get(f"/p/{make_token(invoice.id)}").get_data(as_text=True)
     assert '<link rel="icon"' in html
+
+
+def duplicate_ids(html):
+    """Ids that more than one element of the page carries (a label or aria-describedby would find the wrong one)."""
+    from html.parser import HTMLParser
+
+    seen = []
+
+    class Ids(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            seen.extend(value for name, value in attrs if name == "id")
+
+    Ids().feed(html)
+    return sorted({value for value in seen if seen.count(value) > 1})
+
+
+def test_pages_with_several_forms_keep_their_ids_unique(admin_client, admin):
+    from datetime import timedelta
+
+    from billing_desk.extensions import db
+    from billing_desk.models import Terminal
+    from billing_desk.timeutil import utcnow
+    from tests.factories import make_draft_invoice, make_staff
+
+    db.session.add(Terminal(terminal_id="T-1", name="Front desk", desk="Desk 1"))
+    make_staff(email="locked@example.org", full_name="Lola Locked").locked_until = utcnow() + timedelta(hours=1)
+    make_staff(email="gone@example.org", full_name="Gus Gone", active=False)
+    db.session.commit()
+    invoice = make_issued_invoice(make_patient(email="ngozi@example.org"), lines=((750000, 2),))
+    assert pay_at_desk(admin_client, invoice, amount="1000", channel="transfer", reference="TRF-1").status_code == 303
+    draft = make_draft_invoice()
+    pages = {url: admin_client.get(url).get_data(as_text=True)
+             for url in (f"/invoices/{invoice.id}", f"/invoices/{draft.id}", "/admin/staff")}
+    assert pages[f"/invoices/{invoice.id}"].count("<form") >= 4 and pages["/admin/staff"].count("<form") >= 3
+    assert {url: duplicate_ids(html) for url, html in pages.items()} == {url: [] for url in pages}

@@ -6,65 +6,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, Patient
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger number cannot name a row
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
-
-# Actions in words. An action missing here (a new one) still reads, as "Refund failed" for "refund.failed".
-ACTION_LABELS = {
-    "invoice.created": "Draft invoice created",
-    "invoice.updated": "Draft invoice changed",
-    "invoice.issued": "Invoice issued",
-    "invoice.voided": "Invoice voided",
-    "payment.recorded": "Payment recorded",
-    "payment_request.pending": "Card payment request sent",
-    "payment_request.success": "Card payment request paid",
-    "payment_request.failed": "Card payment request failed",
-    "payment_review.opened": "Payment put up for review",
-    "payment_review.resolved": "Payment review resolved",
-    "refund.requested": "Refund requested",
-    "refund.pending": "Refund pending at Paystack",
-    "refund.processing": "Refund being processed",
-    "refund.needs-attention": "Refund needs attention",
-    "refund.processed": "Refund processed",
-    "refund.failed": "Refund failed",
-    "terminal_push.sent": "Charge sent to a terminal",
-    "terminal_push.delivered": "Terminal received the charge",
-    "terminal_push.paid": "Terminal charge paid",
-    "terminal_push.expired": "Terminal charge expired",
-    "terminal_push.cancelled": "Terminal charge cancelled",
-    "terminal_push.failed": "Terminal charge failed",
-    "terminal.added": "Terminal added",
-    "terminal.updated": "Terminal changed",
-    "receipt.printed": "Receipt printed",
-    "shift.opened": "Shift opened",
-    "shift.closed": "Shift closed",
-    "shift.signed_off": "Shift signed off",
-    "patient.created": "Patient registered",
-    "patient.paystack_customer": "Patient registered with Paystack",
-    "patient.updated": "Patient details changed",
-    "service.created": "Service added to the price list",
-    "service.updated": "Price list service changed",
-    "setting.updated": "Setting changed",
-    "email.resent": "Email sent again",
-    "staff.created": "Staff account added",
-    "staff.updated": "Staff account changed",
-    "staff.deactivated": "Staff account deactivated",
-    "staff.reactivated": "Staff account reactivated",
-    "staff.password_reset": "Staff password reset",
-    "staff.locked": "Account locked after failed sign-ins",
-    "staff.unlocked": "Staff account unlocked",
-    "staff.default_terminal": "Default terminal changed",
-}
-
-
-def action_label(action):
-    if action in ACTION_LABELS:
-        return ACTION_LABELS[action]
-    words = re.sub(r"[._-]+", " ", action).strip()
-    return words[:1].upper() + words[1:]
 
 
 class NotFound(ValueError):
@@ -135,26 +82,42 @@ def _shown(value):
     return str(value)
 
 
-def changes(entry):
-    """(field, before, after) in words for the fields that differ; a creation lists every field it set."""
+def _amount(value, currency):
+    """Minor units as money: "₦19,250.50" with a currency, "19250.50" when the row names none."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return _shown(value)
+    return format_money(value, currency) if currency else to_major_text(value)
+
+
+def changes(entry, invoice_currency=None):
+    """(field, before, after) in words for the fields that differ; a creation lists every field it set.
+
+    Fields kept in minor units (`amount_paid_minor`) read as money in the row's own currency, or else the
+    currency of the invoice the row is about, and are named without the unit ("Amount paid").
+    """
     before, after = entry.before or {}, entry.after or {}
+    currency = after.get("currency") or before.get("currency") or invoice_currency
     rows = []
     for name in (*before, *(key for key in after if key not in before)):
         old, new = before.get(name), after.get(name)
         if name in before and name in after and old == new:
             continue
-        label = name.replace("_", " ")
-        rows.append((label, _shown(old) if name in before else None, _shown(new) if name in after else None))
+        is_money = name.endswith("_minor")
+        label = name.removesuffix("_minor").replace("_", " ").capitalize()
+        show = (lambda value: _amount(value, currency)) if is_money else _shown
+        rows.append((label, show(old) if name in before else None, show(new) if name in after else None))
     return rows
 
 
 def linked_records(entries):
-    """Invoice numbers and patient names for the entries on one page (two small queries, not one per row)."""
+    """Invoices (number, currency) and patients for the entries on one page (two small queries, not one per row)."""
     invoice_ids = {entry.invoice_id for entry in entries if entry.invoice_id}
     patient_ids = {entry.patient_id for entry in entries if entry.patient_id}
-    invoices = dict(db.session.execute(
-        select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))
-    ).all()) if invoice_ids else {}
+    invoices = {
+        row.id: row for row in db.session.execute(
+            select(Invoice.id, Invoice.number, Invoice.currency).where(Invoice.id.in_(invoice_ids))
+        )
+    } if invoice_ids else {}
     patients = {
         patient.id: patient for patient in db.session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))
     } if patient_ids else {}

@@ -4,7 +4,6 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     Form,
     HiddenField,
@@ -16,10 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
+from billing_desk.forms import FORM_OUT_OF_DATE, DayField, at_most
 from billing_desk.models.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
-FORM_OUT_OF_DATE = "The form was out of date. Please reload the page and fill it in again."
 PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person in private; they cannot see it here."
 
 
@@ -42,8 +41,9 @@ def _password_fields():
 
 class StaffEditForm(FlaskForm):
     full_name = StringField("Full name", filters=[_strip],
-                            validators=[DataRequired("Enter the person's name."), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="cashier")
+                            validators=[DataRequired("Enter the person's name."), at_most(120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="cashier",
+                       invalid_choice_message="Pick a role from the list.")
 
 
 class NewStaffForm(StaffEditForm):
@@ -53,7 +53,7 @@ class NewStaffForm(StaffEditForm):
     ])
     email = EmailField("Email", filters=[_strip], validators=[
         DataRequired("Enter the email address they sign in with."),
-        Email("Enter an email address like name@hospital.org."), Length(max=254),
+        Email("Enter an email address like name@hospital.org."), at_most(254),
     ])
     password, confirm = _password_fields()
 
@@ -66,14 +66,11 @@ class ConfirmForm(FlaskForm):
     """CSRF only, for the one-button actions (deactivate, reactivate, unlock): the account is in the URL."""
 
 
-class _DayField(DateField):
-    """A date typed as 2026-01-31, with a message a person understands, within years a log can hold."""
+class _DayField(DayField):
+    """A day within the years an audit log can hold."""
 
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a date like 2026-01-31.") from None
+        super().process_formdata(valuelist)
         if self.data is not None and not 2000 <= self.data.year <= 2999:
             self.data = None
             raise ValueError("Enter a date between the years 2000 and 2999.")
@@ -82,14 +79,16 @@ class _DayField(DateField):
 class AuditFilterForm(Form):
     """The audit log's filters, read from the query string. Lookups by number or MRN happen in the view."""
 
-    invoice = SearchField("Invoice", filters=[_strip], validators=[Length(max=40)],
+    invoice = SearchField("Invoice", filters=[_strip], validators=[at_most(40)],
                           description="Invoice number (INV-2026-000123) or id")
-    patient = SearchField("Patient", filters=[_strip], validators=[Length(max=40)],
+    patient = SearchField("Patient", filters=[_strip], validators=[at_most(40)],
                           description="Hospital number (MRN) or patient id")
-    actor = SelectField("Staff member", choices=[], default="")
-    action = SelectField("What happened", choices=[], default="")
-    date_from = _DayField("From", validators=[Optional()], description="Dates are in UTC.")
-    date_to = _DayField("To", validators=[Optional()])
+    actor = SelectField("Staff member", choices=[], default="",
+                        invalid_choice_message="Pick a staff member from the list.")
+    action = SelectField("What happened", choices=[], default="",
+                         invalid_choice_message="Pick what happened from the list.")
+    date_from = _DayField("From", validators=[Optional()], description="First day, in UTC.")
+    date_to = _DayField("To", validators=[Optional()], description="Last day, included.")
 
     def __init__(self, formdata, *, staff, action_labels):
         super().__init__(formdata)

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
+from billing_desk import audit
 from billing_desk.admin import audit_log
 from billing_desk.admin.forms import (
     PASSWORD_HINT,
@@ -193,7 +194,7 @@ def _audit_filters(form):
 @bp.get("/audit", endpoint="audit_log")
 def audit_log_page():
     staff = db.session.scalars(select(Staff).order_by(Staff.full_name, Staff.id)).all()
-    form = AuditFilterForm(request.args, staff=staff, action_labels=audit_log.ACTION_LABELS)
+    form = AuditFilterForm(request.args, staff=staff, action_labels=audit.ACTION_LABELS)
     filters = _audit_filters(form)
     page = invoices = patients = None
     if filters is not None:
@@ -203,5 +204,5 @@ def audit_log_page():
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/audit_log.html", form=form, page=page, args=args, invoices=invoices, patients=patients,
-        action_label=audit_log.action_label, changes=audit_log.changes,
+        action_label=audit.action_label, changes=audit_log.changes,
     ), (200 if filters is not None else 422)

@@ -15,7 +15,14 @@ PAYMENT_AUDIT_FIELDS = ("status", "amount_paid_minor", "amount_refunded_minor")
 
 
 class PaymentRefused(ValueError):
-    """The payment cannot be taken; the message is fit to show a cashier."""
+    """The payment cannot be taken; the message is fit to show a cashier.
+
+    `field` names the input the refusal is about ("amount", "tendered"), so a form can show it there.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -55,15 +62,16 @@ def record_payment(invoice_id, details: PaymentDetails, *, actor_id=None):
     if details.currency != invoice.currency:
         raise PaymentRefused(f"This invoice is in {invoice.currency}; the payment is in {details.currency}.")
     if details.amount_minor <= 0:
-        raise PaymentRefused("The amount must be more than zero.")
+        raise PaymentRefused("The amount must be more than zero.", field="amount")
     if details.amount_minor > invoice.balance_due_minor:
         raise PaymentRefused(
-            f"The amount is more than the balance due of {format_money(invoice.balance_due_minor, invoice.currency)}."
+            f"The amount is more than the balance due of {format_money(invoice.balance_due_minor, invoice.currency)}.",
+            field="amount",
         )
     change = None
     if details.tendered_minor is not None:
         if details.tendered_minor < details.amount_minor:
-            raise PaymentRefused("The cash tendered is less than the amount being paid.")
+            raise PaymentRefused("The cash tendered is less than the amount being paid.", field="tendered")
         change = details.tendered_minor - details.amount_minor
     shift_id, shift_required = payment_shift_id(details.channel, details.received_by_id)
     if shift_id is None and shift_required:

@@ -3,9 +3,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount, to_major_text
+from billing_desk.forms import CURRENCY_MESSAGE, at_most
 
 
 def strip(value):
@@ -21,12 +22,13 @@ class ServiceForm(FlaskForm):
         DataRequired("Enter a code."),
         Regexp(r"^[A-Z0-9][A-Z0-9._-]{0,19}$", message="Use up to 20 letters, digits, '.', '_' or '-'."),
     ])
-    name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the name."), Length(max=120)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the name."), at_most(120)])
     department = StringField("Department", filters=[strip],
-                             validators=[DataRequired("Enter the department."), Length(max=80)],
+                             validators=[DataRequired("Enter the department."), at_most(80)],
                              render_kw={"list": "departments"})
     unit_price = StringField("Unit price", filters=[strip], render_kw={"inputmode": "decimal"})
-    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY)
+    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,
+                           invalid_choice_message=CURRENCY_MESSAGE)
     active = BooleanField("Active (cashiers can put it on invoices)", default=True)
 
     @classmethod

@@ -3,7 +3,6 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -15,11 +14,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from billing_desk.billing.invoices import MAX_DESCRIPTION, MAX_LINES, MAX_NOTES, MAX_VOID_REASON, LineInput
-from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount, to_major_text
+from billing_desk.billing.money import (
+    CURRENCIES,
+    DEFAULT_CURRENCY,
+    InvalidAmount,
+    format_money,
+    parse_amount,
+    to_major_text,
+)
 from billing_desk.billing.states import LABELS
+from billing_desk.forms import CURRENCY_MESSAGE, DayField, at_most
 
 BLANK_ROWS_ON_NEW = 3
 _WHOLE_NUMBER = re.compile(r"\d{1,9}")
@@ -34,7 +41,7 @@ class LineForm(Form):
     """One row of the line editor. A row left completely empty is ignored."""
 
     service = SelectField("Service", choices=[], validate_choice=False)
-    description = StringField("Description", filters=[_strip], validators=[Length(max=MAX_DESCRIPTION)])
+    description = StringField("Description", filters=[_strip], validators=[at_most(MAX_DESCRIPTION)])
     quantity = StringField("Quantity", default="1", filters=[_strip], render_kw={"inputmode": "numeric"})
     unit_price = StringField("Unit price", filters=[_strip], render_kw={"inputmode": "decimal"})
     discount = StringField("Line discount", filters=[_strip], render_kw={"inputmode": "decimal"})
@@ -75,13 +82,14 @@ def _amount(field, allow_zero=False):
 class InvoiceForm(FlaskForm):
     """The draft editor: details, a fixed set of line rows, and "Add another line" (which saves nothing)."""
 
-    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
-    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY)
-    due_date = DateField("Due date", validators=[Optional()])
+    submission_key = HiddenField(validators=[Optional(), at_most(64)])
+    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,
+                           invalid_choice_message=CURRENCY_MESSAGE)
+    due_date = DayField("Due date", validators=[Optional()])
     # No max_entries: WTForms would drop rows beyond it silently; the domain refuses too many lines instead.
     lines = FieldList(FormField(LineForm), min_entries=1)
     invoice_discount = StringField("Invoice discount", filters=[_strip], render_kw={"inputmode": "decimal"})
-    notes = TextAreaField("Notes", filters=[_strip], validators=[Length(max=MAX_NOTES)])
+    notes = TextAreaField("Notes", filters=[_strip], validators=[at_most(MAX_NOTES)])
     add_line = SubmitField("Add another line")
     save = SubmitField("Save draft")
 
@@ -104,7 +112,8 @@ class InvoiceForm(FlaskForm):
     def set_service_choices(self, services):
         """Offer `services` (active, in the invoice's currency) in every row's service select."""
         choices = [SelectChoice("", "— Free text (no service) —")] + [
-            SelectChoice(str(s.id), f"{s.code} — {s.name} ({to_major_text(s.unit_price_minor)})", optgroup=s.department)
+            SelectChoice(str(s.id), f"{s.code} — {s.name} ({format_money(s.unit_price_minor, s.currency)})",
+                         optgroup=s.department)
             for s in services
         ]
         for row in self.lines:
@@ -148,17 +157,17 @@ def invoice_form_data(invoice):
 
 class VoidForm(FlaskForm):
     reason = TextAreaField("Reason for voiding", filters=[_strip],
-                           validators=[DataRequired("Give the reason for voiding."), Length(max=MAX_VOID_REASON)])
+                           validators=[DataRequired("Give the reason for voiding."), at_most(MAX_VOID_REASON)])
 
 
 class InvoiceFilterForm(Form):
     """The list's filters (GET, so no CSRF)."""
 
-    q = SearchField("Number, patient name or hospital number", filters=[_strip], validators=[Length(max=80)])
+    q = SearchField("Number, patient name or hospital number", filters=[_strip], validators=[at_most(80)])
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Any status")] + [SelectChoice(s.value, label) for s, label in LABELS.items()],
-        default="",
+        default="", invalid_choice_message="Pick a status from the list.",
     )
-    created_from = DateField("Created from", validators=[Optional()])
-    created_to = DateField("Created to", validators=[Optional()])
+    created_from = DayField("Created from", validators=[Optional()])
+    created_to = DayField("Created to", validators=[Optional()])

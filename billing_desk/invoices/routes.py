@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from billing_desk import audit
 from billing_desk.billing import invoices as billing
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY
 from billing_desk.billing.states import LABELS
@@ -31,13 +32,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers in a URL cannot na
 ID = f"<int(max={MAX_ID}):invoice_id>"
 NUMBER_PREFIX = "INV-"
 FULL_NUMBER = re.compile(r"INV-\d{4}-\d{6}", re.IGNORECASE)
-HISTORY_LABELS = {
-    "invoice.created": "Draft created",
-    "invoice.updated": "Draft changed",
-    "invoice.issued": "Issued",
-    "invoice.voided": "Voided",
-    "payment.recorded": "Payment recorded",
-}
 
 
 @bp.app_context_processor
@@ -142,12 +136,15 @@ def _wants_another_line(form):
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    if not request.args.get("patient_id"):  # "New invoice" reached without a patient: an invoice is someone's
+        flash("Pick the patient first, then start the invoice from their page.", "info")
+        return redirect(url_for("patients.index"), 303)
     patient = db.get_or_404(Patient, _id_arg("patient_id") or 0,
                             description="There is no such patient. Open the patient first, then start an invoice.")
     form = InvoiceForm()
     if not form.is_submitted():
         form.submission_key.data = uuid.uuid4().hex
-        form.due_date.data = date.today()
+        form.due_date.data = date.today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
         for _ in range(BLANK_ROWS_ON_NEW - len(form.lines)):
             form.lines.append_entry()
     if _wants_another_line(form):
@@ -225,7 +222,7 @@ def _render_show(invoice, *, void_form=None, status=200):
         invoice=invoice,
         payments=payments,
         history=_history(invoice),
-        history_labels=HISTORY_LABELS,
+        action_label=audit.action_label,
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
     ), status

@@ -6,6 +6,17 @@ from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
 CHANNELS = ("cash", "transfer", "card_terminal", "online")
+# The channels in words, for every page, email, PDF and report (templates use the `channel_label` filter).
+CHANNEL_LABELS = {
+    "cash": "Cash",
+    "transfer": "Bank transfer",
+    "card_terminal": "Card (terminal)",
+    "online": "Card (online)",
+}
+
+
+def channel_label(channel):
+    return CHANNEL_LABELS.get(channel, channel)
 
 
 class Payment(db.Model):

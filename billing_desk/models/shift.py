@@ -27,6 +27,8 @@ class Shift(db.Model):
     close_submission_key: Mapped[str | None] = mapped_column(db.String(64), unique=True)
 
     closed_at: Mapped[datetime | None] = mapped_column(db.DateTime)
+    # The cashier themself, or an administrator closing the shift for them; the Z report names who.
+    closed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("staff.id"))
     cash_taken_minor: Mapped[int | None] = mapped_column(db.BigInteger)
     cash_refunds_minor: Mapped[int | None] = mapped_column(db.BigInteger)
     expected_cash_minor: Mapped[int | None] = mapped_column(db.BigInteger)
@@ -45,6 +47,7 @@ class Shift(db.Model):
     sign_off_note: Mapped[str | None] = mapped_column(db.Text)
 
     staff = relationship("Staff", foreign_keys=[staff_id])
+    closed_by = relationship("Staff", foreign_keys=[closed_by_id])
     signed_off_by = relationship("Staff", foreign_keys=[signed_off_by_id])
 
     __table_args__ = (

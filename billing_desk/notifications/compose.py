@@ -6,17 +6,12 @@ from importlib import import_module
 
 from flask import current_app, render_template
 
+from billing_desk.models.payment import channel_label
 from billing_desk.public.links import is_payable, public_invoice_url, public_url
 
 # Receipts for patients (emailed or downloaded) are rendered as copy 0: a patient copy that does not count
 # as one of the desk's printed copies (`Payment.receipt_print_count` is never touched here).
 PATIENT_COPY = 0
-CHANNEL_LABELS = {
-    "cash": "Cash",
-    "transfer": "Bank transfer",
-    "card_terminal": "Card (at the desk)",
-    "online": "Card (online)",
-}
 
 
 def _pdf():
@@ -46,7 +41,7 @@ def template_context(row, pay_url=None):
         "invoice": invoice,
         "patient": invoice.patient,
         "payment": row.payment,
-        "channel_label": CHANNEL_LABELS.get(row.payment.channel, row.payment.channel) if row.payment else None,
+        "channel_label": channel_label(row.payment.channel) if row.payment else None,
         "pay_url": pay_url if is_payable(invoice) else None,
         "invoice_url": token_url,
         "hospital": {

@@ -6,8 +6,20 @@ from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -15,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from billing_desk.auth.access import admin_required
 from billing_desk.extensions import db
 from billing_desk.models import EmailOutbox, Invoice
-from billing_desk.notifications import outbox
+from billing_desk.notifications import catcher, outbox
 from billing_desk.notifications.forms import EmailLogFilterForm, ResendForm, SendInvoiceForm
 from billing_desk.notifications.settings import setting
 
@@ -175,3 +187,33 @@ def catcher_message(name):
         abort(404)
     return send_from_directory(Path(setting("MAIL_CATCHER_DIR")).resolve(), name, mimetype="message/rfc822",
                                as_attachment=True)
+
+
+def _caught_path(name):
+    """The saved message called `name` in the catcher's folder; 404 for anything else (no path tricks)."""
+    path = Path(setting("MAIL_CATCHER_DIR")).resolve() / name
+    if not EML_NAME.fullmatch(name) or not path.is_file():
+        abort(404, "There is no such message in the mail catcher.")
+    return path
+
+
+@bp.get("/admin/mail-catcher/<name>/read")
+@admin_required
+def catcher_read(name):
+    """One caught message to read: headers, the plain text, the HTML in a sandboxed frame, the attachments."""
+    return render_template("notifications/catcher_message.html", name=name,
+                           message=catcher.read_message(_caught_path(name)))
+
+
+@bp.get("/admin/mail-catcher/<name>/attachments/<int:number>")
+@admin_required
+def catcher_attachment(name, number):
+    found = catcher.attachment(_caught_path(name), number)
+    if found is None:
+        abort(404, "That message has no such attachment.")
+    filename, content_type, data = found
+    # Always a download, never shown inline: an attachment is whatever the sender put there.
+    return Response(data, mimetype=content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+    })

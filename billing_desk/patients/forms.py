@@ -6,7 +6,6 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     SelectChoice,
@@ -14,8 +13,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, Regexp, ValidationError
 
+from billing_desk.forms import FORM_OUT_OF_DATE, DayField, at_most
 from billing_desk.models.patient import SEXES
 from billing_desk.patients.phones import InvalidPhone, normalise_phone
 from billing_desk.patients.service import GENERATED_MRN, MRN_PATTERN
@@ -38,18 +38,19 @@ def blank_to_none(value):
 
 class PatientForm(FlaskForm):
     first_name = StringField("First name", filters=[strip],
-                             validators=[DataRequired("Enter the first name."), Length(max=80)])
+                             validators=[DataRequired("Enter the first name."), at_most(80)])
     last_name = StringField("Last name (surname)", filters=[strip],
-                            validators=[DataRequired("Enter the last name."), Length(max=80)])
+                            validators=[DataRequired("Enter the last name."), at_most(80)])
     sex = SelectField("Sex", choices=[SelectChoice("", "Choose…"), *(SelectChoice(s, SEX_LABELS[s]) for s in SEXES)],
-                      validators=[DataRequired("Choose the sex (or “Not known”).")])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
-    phone = StringField("Phone", filters=[strip], validators=[Optional(), Length(max=30)],
+                      validators=[DataRequired("Choose the sex (or “Not known”).")],
+                      invalid_choice_message="Choose the sex from the list (or “Not known”).")
+    date_of_birth = DayField("Date of birth", validators=[Optional()])
+    phone = StringField("Phone", filters=[strip], validators=[Optional(), at_most(30)],
                         render_kw={"type": "tel", "autocomplete": "off", "inputmode": "tel"})
     email = EmailField("Email (optional)", filters=[strip, blank_to_none], validators=[
-        Optional(), Length(max=254), Email("Enter a valid email address, e.g. name@example.com."),
+        Optional(), at_most(254), Email("Enter a valid email address, e.g. name@example.com."),
     ])
-    address = TextAreaField("Address", filters=[strip, blank_to_none], validators=[Optional(), Length(max=500)])
+    address = TextAreaField("Address", filters=[strip, blank_to_none], validators=[Optional(), at_most(500)])
     mrn = StringField("Hospital number (MRN)", filters=[strip, upper],
                       validators=[Optional(), Regexp(MRN_PATTERN, message=(
                           "Use 3–20 letters, digits, '-' or '/', starting with a letter or digit."))])
@@ -93,4 +94,4 @@ class PatientForm(FlaskForm):
 
 class NewPatientForm(PatientForm):
     submission_key = HiddenField(default=lambda: str(uuid.uuid4()),
-                                 validators=[DataRequired(), Regexp(r"^[0-9a-f-]{36}$", re.I)])
+                                 validators=[DataRequired(FORM_OUT_OF_DATE), Regexp(r"^[0-9a-f-]{36}$", re.I, FORM_OUT_OF_DATE)])

@@ -5,10 +5,12 @@ balance, tendered ≥ amount) is decided by `billing.payments.record_payment`.
 """
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Optional, Regexp
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
 from billing_desk.billing.payments import PaymentDetails
+from billing_desk.forms import FORM_OUT_OF_DATE, at_most
+from billing_desk.models.payment import CHANNEL_LABELS
 
 CASH, TRANSFER = "cash", "transfer"
 MAX_REFERENCE = 100  # Payment.reference
@@ -20,16 +22,18 @@ def _strip(value):
 
 
 class DeskPaymentForm(FlaskForm):
-    channel = RadioField("Paid by", choices=[SelectChoice(CASH, "Cash"), SelectChoice(TRANSFER, "Bank transfer")], default=CASH,
-                         validators=[InputRequired("Choose cash or bank transfer.")])
+    channel = RadioField("Paid by", choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in (CASH, TRANSFER)],
+                         default=CASH,
+                         validators=[InputRequired("Choose cash or bank transfer.")],
+                         invalid_choice_message="Choose cash or bank transfer.")
     amount = StringField("Amount paid", filters=[_strip], render_kw={"inputmode": "decimal", "autocomplete": "off"})
     tendered = StringField("Cash tendered (cash only)", filters=[_strip],
                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
     reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],
-                            validators=[Length(max=MAX_REFERENCE)], render_kw={"autocomplete": "off"})
+                            validators=[at_most(MAX_REFERENCE)], render_kw={"autocomplete": "off"})
     # A fresh uuid4 per rendered form, stored in the unique `Payment.submission_key`: a double-clicked
     # submit finds the payment the first click made.
-    submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
+    submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message=FORM_OUT_OF_DATE)])
 
     def validate(self, extra_validators=None):
         """Fields first, then the amounts parsed into minor units (`self.amount_minor`, `self.tendered_minor`)."""
@@ -43,6 +47,11 @@ class DeskPaymentForm(FlaskForm):
         if self.submission_key.errors:  # a hidden field's error would show nowhere
             self.form_errors.append("The form was out of date. Please reload the page and try again.")
         return valid and not any(field.errors for field in self)
+
+    def show_refusal(self, refused):
+        """A `PaymentRefused` next to the field it is about (amount, tendered), else at the top of the form."""
+        field = self._fields.get(refused.field) if refused.field else None
+        (field.errors if field is not None else self.form_errors).append(str(refused))
 
     def details(self, *, currency, received_by_id):
         """The payment as the domain takes it. Cash tendered left blank means the exact amount was given."""

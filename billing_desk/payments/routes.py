@@ -11,7 +11,7 @@ from billing_desk.extensions import db
 from billing_desk.invoices.routes import ID, MAX_ID
 from billing_desk.models import Invoice, Payment
 from billing_desk.notifications import outbox
-from billing_desk.notifications.compose import CHANNEL_LABELS, invoice_pdf as invoice_pdf_file
+from billing_desk.notifications.compose import invoice_pdf as invoice_pdf_file
 from billing_desk.payments.forms import DeskPaymentForm
 from billing_desk.payments.service import count_receipt_print, take_desk_payment
 from billing_desk.public.links import is_payable
@@ -32,8 +32,7 @@ def new_payment_form():
 @bp.app_context_processor
 def _template_helpers():
     """For `payments/_desk_payment.html`, which the invoice page includes."""
-    return {"desk_payment_form": new_payment_form, "can_take_payment": is_payable,
-            "paper_labels": PAPER_LABELS, "channel_labels": CHANNEL_LABELS}
+    return {"desk_payment_form": new_payment_form, "can_take_payment": is_payable, "paper_labels": PAPER_LABELS}
 
 
 @bp.route(f"/invoices/{ID}/payments", methods=["GET", "POST"])
@@ -51,7 +50,7 @@ def new(invoice_id):
             )
         except PaymentRefused as refused:
             db.session.rollback()
-            form.form_errors.append(str(refused))
+            form.show_refusal(refused)
         else:
             db.session.commit()
             outbox.dispatch([email])

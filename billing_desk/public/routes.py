@@ -12,7 +12,7 @@ from billing_desk.auth.access import public
 from billing_desk.billing.states import LABELS
 from billing_desk.extensions import db, limiter
 from billing_desk.models import Invoice, Payment
-from billing_desk.notifications.compose import CHANNEL_LABELS, invoice_pdf, receipt_pdf
+from billing_desk.notifications.compose import invoice_pdf, receipt_pdf
 from billing_desk.notifications.settings import setting
 from billing_desk.paystack import sync
 from billing_desk.paystack.client import PaystackError
@@ -66,7 +66,6 @@ def _render(invoice, token, *, problem=None, status=200):
     return render_template(
         "public/invoice.html", invoice=invoice, token=token, payments=payments, status_words=LABELS[invoice.status],
         payable=links.is_payable(invoice), pay_url=links.live_pay_url(invoice), problem=problem,
-        channel_labels=CHANNEL_LABELS,
     ), status
 
 

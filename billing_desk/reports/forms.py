@@ -2,9 +2,10 @@
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectChoice, SelectField
+from wtforms import Form, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from billing_desk.forms import DayField
 from billing_desk.reports.stats import UNITS, Period
 from billing_desk.timeutil import utcnow
 
@@ -40,10 +41,13 @@ def automatic_unit(days):
 class RangeForm(Form):
     """The statistics page's range (GET, so no CSRF). Bad ranges become field errors, never a 500."""
 
-    range = SelectField("Period", choices=PRESETS, default=DEFAULT_PRESET)
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-    unit = SelectField("Bars per", choices=[SelectChoice("", "Automatic")] + [SelectChoice(u, u.capitalize()) for u in UNITS], default="")
+    range = SelectField("Period", choices=PRESETS, default=DEFAULT_PRESET,
+                        invalid_choice_message="Pick a period from the list.")
+    date_from = DayField("From", validators=[Optional()])
+    date_to = DayField("To", validators=[Optional()])
+    unit = SelectField("Bars per", choices=[SelectChoice("", "Automatic")] + [SelectChoice(u, u.capitalize())
+                                                                              for u in UNITS],
+                       default="", invalid_choice_message="Pick days, weeks or months.")
 
     def __init__(self, formdata, today=None):
         super().__init__(formdata)
@@ -98,7 +102,7 @@ class RangeForm(Form):
 
 
 class ReconcileForm(FlaskForm):
-    day = DateField("Day (UTC)", validators=[InputRequired("Pick the day to reconcile.")])
+    day = DayField("Day (UTC)", validators=[InputRequired("Pick the day to reconcile.")])
 
     def validate_day(self, field):
         if field.data is None:  # typed but not a date: the field's own error says so

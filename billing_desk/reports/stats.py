@@ -16,6 +16,7 @@ from sqlalchemy import Date, String, and_, case, extract, func, literal, literal
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, InvoiceLine, Payment, Refund, Service, Staff, Terminal, TerminalPush
+from billing_desk.models.payment import channel_label
 from billing_desk.reports.tables import COUNT, DATE, MONEY, RATE, SECONDS, Column, Table, ratio
 from billing_desk.timeutil import utcnow
 
@@ -29,7 +30,6 @@ PUSH_OUTCOMES = {
     "abandoned": ("abandoned", "cancelled"),
 }
 PERCENTILES = (0.5, 0.95)
-CHANNEL_LABELS = {"cash": "Cash", "transfer": "Bank transfer", "card_terminal": "Card terminal", "online": "Online"}
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def payments(period):
         if kind == "period":
             over_time[day, currency] = (int(count), int(amount))
         else:
-            label = CHANNEL_LABELS.get(label, label) if kind == "channel" else label
+            label = channel_label(label) if kind == "channel" else label
             tables[kind].rows.append(
                 {"label": label, "currency": currency, "payments": int(count), "collected": int(amount)})
     return (_over_time_table(period, over_time), *tables.values())

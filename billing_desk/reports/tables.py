@@ -50,8 +50,8 @@ def _csv_names(column):
         return [f"{column.key}_minor", f"{column.key}_major"]
     if column.kind == RATE:
         return [f"{column.key}_percent"]
-    if column.kind == SECONDS:
-        return [f"{column.key}_seconds"]
+    if column.kind == SECONDS:  # a key that already says its unit ("median_seconds") keeps it once
+        return [column.key if column.key.endswith("_seconds") else f"{column.key}_seconds"]
     return [column.key]
 
 

@@ -1,9 +1,10 @@
 """Shift forms: they turn typed text into minor units and note counts; the rules live in `shifts.service`."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount
+from billing_desk.forms import CURRENCY_MESSAGE, DayField, WholeNumberField, at_most
 from billing_desk.shifts.service import DENOMINATIONS, counted_from_notes
 
 MAX_REASON = 1000
@@ -15,11 +16,12 @@ def _strip(value):
 
 
 class OpenShiftForm(FlaskForm):
-    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+    submission_key = HiddenField(validators=[Optional(), at_most(64)])
     opening_float = StringField(
         "Opening float (cash in the drawer now)", filters=[_strip], render_kw={"inputmode": "decimal"}
     )
-    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY)
+    currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,
+                           invalid_choice_message=CURRENCY_MESSAGE)
 
     def validate_opening_float(self, field):
         try:
@@ -34,10 +36,10 @@ class CloseShiftForm(FlaskForm):
     Note fields are named `notes_<face>` and added per currency by `close_form_for`.
     """
 
-    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+    submission_key = HiddenField(validators=[Optional(), at_most(64)])
     counted = StringField("Counted cash (total)", filters=[_strip], render_kw={"inputmode": "decimal"})
     reason = TextAreaField(
-        "Reason for any difference", filters=[_strip], validators=[Optional(), Length(max=MAX_REASON)]
+        "Reason for any difference", filters=[_strip], validators=[Optional(), at_most(MAX_REASON)]
     )
 
     def note_fields(self):
@@ -77,11 +79,11 @@ class CloseShiftForm(FlaskForm):
 _FORM_CLASSES = {}
 
 
-def close_form_for(currency, **kwargs):
-    """A close form with one "number of ₦1000 notes" field per note of the shift's currency."""
+def close_form_class(currency):
+    """The close form class with one "number of ₦1000 notes" field per note of `currency`, made once."""
     if currency not in _FORM_CLASSES:
         fields = {
-            f"notes_{face}": IntegerField(
+            f"notes_{face}": WholeNumberField(
                 f"Number of {face} notes", validators=[
                     Optional(), NumberRange(min=0, max=MAX_NOTES_OF_ONE_KIND, message="Enter a count from 0 up."),
                 ], render_kw={"inputmode": "numeric"},
@@ -89,13 +91,17 @@ def close_form_for(currency, **kwargs):
             for face in DENOMINATIONS.get(currency, ())
         }
         _FORM_CLASSES[currency] = type(f"CloseShiftForm{currency}", (CloseShiftForm,), fields)
-    form = _FORM_CLASSES[currency](**kwargs)
+    return _FORM_CLASSES[currency]
+
+
+def close_form_for(currency, **kwargs):
+    form = close_form_class(currency)(**kwargs)
     form.currency = currency
     return form
 
 
 class SignOffForm(FlaskForm):
-    note = TextAreaField("Sign-off note (optional)", filters=[_strip], validators=[Optional(), Length(max=MAX_REASON)])
+    note = TextAreaField("Sign-off note (optional)", filters=[_strip], validators=[Optional(), at_most(MAX_REASON)])
 
 
 STATUS_FILTERS = [SelectChoice("", "Any status"), SelectChoice("open", "Open"),
@@ -109,9 +115,10 @@ class ShiftFilterForm(FlaskForm):
         csrf = False
 
     cashier = SelectField("Cashier", choices=[], validate_choice=False)
-    status = SelectField("Status", choices=STATUS_FILTERS, default="")
-    opened_from = DateField("Opened from", validators=[Optional()])
-    opened_to = DateField("Opened to", validators=[Optional()])
+    status = SelectField("Status", choices=STATUS_FILTERS, default="",
+                         invalid_choice_message="Pick a status from the list.")
+    opened_from = DayField("Opened from", validators=[Optional()])
+    opened_to = DayField("Opened to", validators=[Optional()])
 
     def validate_cashier(self, field):
         if field.data and not field.data.isdigit():

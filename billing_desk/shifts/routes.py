@@ -12,7 +12,6 @@ from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
 from billing_desk.models import Payment, Shift, Staff
-from billing_desk.notifications.compose import CHANNEL_LABELS
 from billing_desk.shifts import report, service
 from billing_desk.shifts.forms import OpenShiftForm, ShiftFilterForm, SignOffForm, close_form_for
 
@@ -35,11 +34,6 @@ def shift_status_words(shift):
     if shift.is_open:
         return "Open"
     return "Signed off" if shift.signed_off_at else "Closed, awaiting sign-off"
-
-
-@bp.app_template_global()
-def channel_label(channel):
-    return CHANNEL_LABELS.get(channel, channel)
 
 
 def _viewable(shift_id):
@@ -135,8 +129,8 @@ def _refuse_closed(shift, message):
 @bp.route(f"/{ID}/close", methods=["GET", "POST"])
 def close(shift_id):
     shift = db.get_or_404(Shift, shift_id, description="There is no such shift.")
-    if shift.staff_id != current_user.id:
-        abort(403, "Only the cashier who opened this shift can close it.")
+    if not service.may_close(shift, current_user):
+        abort(403, "Only the cashier who opened this shift, or an administrator, can close it.")
     form = close_form_for(shift.currency)
     if not form.is_submitted():
         form.submission_key.data = uuid.uuid4().hex
@@ -150,6 +144,9 @@ def close(shift_id):
                 denominations=form.denominations, reason=form.reason.data,
                 submission_key=form.submission_key.data or None,
             )
+        except service.NotYourShift as refused:  # the actor stopped being an administrator meanwhile
+            db.session.rollback()
+            abort(403, str(refused))
         except service.ReasonRequired as refused:
             db.session.rollback()
             form.reason.errors.append(str(refused))

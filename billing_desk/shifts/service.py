@@ -23,7 +23,7 @@ DESK_CHANNELS = frozenset({"cash", "transfer"})
 # Notes a drawer is counted in, by face value in major units.
 DENOMINATIONS = {"NGN": (1000, 500, 200, 100, 50, 20, 10, 5)}
 SHIFT_AUDIT_FIELDS = (
-    "opening_float_minor", "currency", "closed_at", "expected_cash_minor", "counted_cash_minor",
+    "opening_float_minor", "currency", "closed_at", "closed_by_id", "expected_cash_minor", "counted_cash_minor",
     "variance_minor", "variance_reason", "signed_off_at", "signed_off_by_id",
 )
 
@@ -37,7 +37,7 @@ class ReasonRequired(ShiftRefused):
 
 
 class NotYourShift(PermissionError):
-    """Only the cashier who opened a shift may close it."""
+    """Only the cashier who opened a shift, or an administrator, may close it."""
 
 
 def open_shift_of(staff_id, *, lock=False):
@@ -144,7 +144,10 @@ def _totals_rows(shift, found):
 
 
 def close_shift(shift_id, *, actor_id, counted_minor, denominations=None, reason=None, submission_key=None):
-    """Close the actor's own shift with the counted cash and freeze its Z report.
+    """Close a shift with the counted cash and freeze its Z report.
+
+    The actor is the shift's cashier, or an administrator closing it for them (a cashier who went home
+    without closing); the shift records who closed it and the audit row names them.
 
     Paystack is asked about the shift's terminals *before* the row is locked, so a slow Paystack never
     holds the lock; a Paystack that cannot be reached gives "could not check" and the close goes on.
@@ -178,6 +181,7 @@ def close_shift(shift_id, *, actor_id, counted_minor, denominations=None, reason
         )
     before = audit.snapshot(shift, SHIFT_AUDIT_FIELDS)
     shift.closed_at = closing_at
+    shift.closed_by_id = actor_id
     shift.close_submission_key = submission_key
     shift.cash_taken_minor = cash_taken
     shift.cash_refunds_minor = cash_refunds
@@ -202,9 +206,14 @@ def _closed_by(shift, submission_key):
     return bool(submission_key) and not shift.is_open and shift.close_submission_key == submission_key
 
 
+def may_close(shift, staff):
+    """The shift's own cashier or any administrator; other cashiers never close someone else's drawer."""
+    return staff is not None and (shift.staff_id == staff.id or staff.is_admin)
+
+
 def _check_closable(shift, actor_id):
-    if shift.staff_id != actor_id:
-        raise NotYourShift("Only the cashier who opened this shift can close it.")
+    if not may_close(shift, db.session.get(Staff, actor_id)):
+        raise NotYourShift("Only the cashier who opened this shift, or an administrator, can close it.")
     if not shift.is_open:
         raise ShiftRefused(f"This shift was already closed at {shift.closed_at:%d %b %Y %H:%M}.")
 

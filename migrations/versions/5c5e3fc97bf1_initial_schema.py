@@ -2,7 +2,7 @@
 
 Revision ID: 5c5e3fc97bf1
 Revises: 
-Create Date: 2026-11-24 10:40:05.499886
+Create Date: 2026-11-24 11:42:09.053120
 
 """
 from alembic import op
@@ -156,6 +156,7 @@ def upgrade():
     sa.Column('open_submission_key', sa.String(length=64), nullable=True),
     sa.Column('close_submission_key', sa.String(length=64), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
     sa.Column('cash_taken_minor', sa.BigInteger(), nullable=True),
     sa.Column('cash_refunds_minor', sa.BigInteger(), nullable=True),
     sa.Column('expected_cash_minor', sa.BigInteger(), nullable=True),
@@ -168,6 +169,7 @@ def upgrade():
     sa.Column('signed_off_at', sa.DateTime(), nullable=True),
     sa.Column('signed_off_by_id', sa.Integer(), nullable=True),
     sa.Column('sign_off_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['staff.id'], name=op.f('fk_shifts_closed_by_id_staff')),
     sa.ForeignKeyConstraint(['signed_off_by_id'], ['staff.id'], name=op.f('fk_shifts_signed_off_by_id_staff')),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_shifts_staff_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shifts')),

@@ -3,6 +3,7 @@ from datetime import datetime
 
 import pytest
 
+from billing_desk import audit
 from billing_desk.admin import audit_log
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry
@@ -42,8 +43,8 @@ def test_rows_show_who_what_when_and_the_change_newest_first(admin_client, admin
     assert "Invoice issued" in page and "Patient details changed" in page
     assert "Ada Admin" in page and "The system" in page
     assert "02 Mar 2026 09:00:00" in page
-    assert "status: draft → issued" in page and "phone: 0801 → 0802" in page
-    assert "email:" not in page  # unchanged fields are left out
+    assert "Status: draft → issued" in page and "Phone: 0801 → 0802" in page
+    assert "Email:" not in page  # unchanged fields are left out
     assert f'href="/invoices/{invoice.id}">INV-2026-000042</a>' in page
     assert f'href="/patients/{patient.id}">Ngozi Eze (MRN-77)</a>' in page
 
@@ -113,16 +114,16 @@ def test_filters_are_kept_on_the_next_page(admin_client, admin):
 
 @pytest.mark.parametrize("query, message", [
     ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "The “to” date is before the “from” date."),
-    ({"date_from": "31/01/2026"}, "Enter a date like 2026-01-31."),
-    ({"date_to": "yesterday"}, "Enter a date like 2026-01-31."),
+    ({"date_from": "31/01/2026"}, "Enter the date as YYYY-MM-DD, e.g. 2026-01-31."),
+    ({"date_to": "yesterday"}, "Enter the date as YYYY-MM-DD, e.g. 2026-01-31."),
     ({"date_to": "9999-12-31"}, "Enter a date between the years 2000 and 2999."),
     ({"date_from": "0001-01-01"}, "Enter a date between the years 2000 and 2999."),
     ({"invoice": "INV-2026-999999"}, "There is no invoice “INV-2026-999999”."),
     ({"invoice": "99999999999999999999"}, "There is no invoice “99999999999999999999”."),
     ({"patient": "NOPE"}, "There is no patient “NOPE”."),
-    ({"actor": "12345"}, "Not a valid choice."),
-    ({"action": "drop.tables"}, "Not a valid choice."),
-    ({"invoice": "x" * 41}, "Field cannot be longer than 40 characters."),
+    ({"actor": "12345"}, "Pick a staff member from the list."),
+    ({"action": "drop.tables"}, "Pick what happened from the list."),
+    ({"invoice": "x" * 41}, "Use at most 40 characters."),
 ])
 def test_bad_filters_get_a_clear_field_error(admin_client, varied_entries, query, message):
     response = admin_client.get("/admin/audit", query_string=query)
@@ -132,24 +133,43 @@ def test_bad_filters_get_a_clear_field_error(admin_client, varied_entries, query
 
 
 def test_unknown_actions_still_read_in_words():
-    assert audit_log.action_label("refund.needs-attention") == "Refund needs attention"
-    assert audit_log.action_label("terminal.renamed") == "Terminal renamed"
+    assert audit.action_label("refund.needs-attention") == "Refund needs attention"
+    assert audit.action_label("terminal.renamed") == "Terminal renamed"
 
 
 @pytest.mark.parametrize("before, after, expected", [
-    (None, {"email": "a@b.org", "active": True}, [("email", None, "a@b.org"), ("active", None, "yes")]),
-    ({"role": "cashier", "active": True}, {"role": "admin", "active": True}, [("role", "cashier", "admin")]),
-    ({"locked_until": "2026-01-01T10:00:00"}, {"locked_until": None}, [("locked until", "2026-01-01T10:00:00", "—")]),
-    ({"value": 1000}, None, [("value", "1000", None)]),
+    (None, {"email": "a@b.org", "active": True}, [("Email", None, "a@b.org"), ("Active", None, "yes")]),
+    ({"role": "cashier", "active": True}, {"role": "admin", "active": True}, [("Role", "cashier", "admin")]),
+    ({"locked_until": "2026-01-01T10:00:00"}, {"locked_until": None}, [("Locked until", "2026-01-01T10:00:00", "—")]),
+    ({"value": 1000}, None, [("Value", "1000", None)]),
+    ({"amount_paid_minor": 1000000, "currency": "NGN"}, {"amount_paid_minor": 1925050, "currency": "NGN"},
+     [("Amount paid", "₦10,000.00", "₦19,250.50")]),
+    (None, {"amount_minor": 90000, "currency": "GHS"}, [("Amount", None, "GH₵900.00"), ("Currency", None, "GHS")]),
+    ({"variance_minor": None}, {"variance_minor": -450}, [("Variance", "—", "-4.50")]),
 ])
 def test_changes_in_words(before, after, expected):
     assert audit_log.changes(AuditEntry(before=before, after=after)) == expected
 
 
+def test_amounts_without_a_currency_in_the_row_use_the_invoices():
+    entry = AuditEntry(before={"amount_paid_minor": 0}, after={"amount_paid_minor": 150050})
+    assert audit_log.changes(entry, "NGN") == [("Amount paid", "₦0.00", "₦1,500.50")]
+    assert audit_log.changes(entry) == [("Amount paid", "0.00", "1500.50")]
+
+
+def test_the_page_shows_minor_units_as_money(admin_client):
+    invoice = make_issued_invoice(number="INV-2026-000050")
+    _entry("payment.recorded", invoice=invoice, entity_type="invoices", note="note-money",
+           before={"amount_paid_minor": 1000000}, after={"amount_paid_minor": 1925050})
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Amount paid: ₦10,000.00 → ₦19,250.50" in page
+    assert "minor" not in page.split("<tbody>")[1]
+
+
 def test_audit_page_has_a_print_friendly_table(admin_client):
     _entry(note="note-x")
     page = admin_client.get("/admin/audit").get_data(as_text=True)
-    assert 'class="search"' in page  # print.css hides forms, so the printout is the table itself
+    assert 'class="search filters"' in page  # print.css hides forms, so the printout is the table itself
     assert "<th scope=\"col\">When (UTC)</th>" in page
 
 
@@ -157,3 +177,11 @@ def test_staff_members_are_filter_choices(admin_client):
     make_staff(full_name="Zainab Zed", email="zainab@example.org")
     page = admin_client.get("/admin/audit").get_data(as_text=True)
     assert "Zainab Zed (zainab@example.org)" in page
+
+
+def test_filters_are_laid_out_as_a_grid_with_the_buttons_on_their_own_row(admin_client):
+    page = admin_client.get("/admin/audit", query_string={"actor": "system"}).get_data(as_text=True)
+    form = page.split('<form method="get" class="search filters"')[1].split("</form>")[0]
+    actions = form.split('<div class="filter-actions">')[1]
+    assert "Show matching entries</button>" in actions and "Clear filters</a>" in actions
+    assert form.count('<div class="field') == 6

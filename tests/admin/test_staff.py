@@ -90,11 +90,11 @@ def test_a_double_submitted_add_form_makes_one_account(admin_client):
 
 @pytest.mark.parametrize("changes, field_message", [
     ({"full_name": "  "}, "Enter the person&#39;s name."),
-    ({"full_name": "n" * 121}, "Field cannot be longer than 120 characters."),
+    ({"full_name": "n" * 121}, "Use at most 120 characters."),
     ({"email": ""}, "Enter the email address they sign in with."),
     ({"email": "not-an-email"}, "Enter an email address like name@hospital.org."),
     ({"email": "ADMIN@example.org"}, "admin@example.org already has an account."),
-    ({"role": "superuser"}, "Not a valid choice."),
+    ({"role": "superuser"}, "Pick a role from the list."),
     ({"password": "short", "confirm": "short"}, "Use 10 to 200 characters."),
     ({"password": "p" * 201, "confirm": "p" * 201}, "Use 10 to 200 characters."),
     ({"confirm": "something else entirely"}, "The two passwords are not the same."),
@@ -125,7 +125,7 @@ def test_saving_an_unchanged_form_writes_nothing(admin_client, cashier):
 
 @pytest.mark.parametrize("data, message", [
     ({"full_name": "", "role": "cashier"}, "Enter the person&#39;s name."),
-    ({"full_name": "Cathy", "role": "owner"}, "Not a valid choice."),
+    ({"full_name": "Cathy", "role": "owner"}, "Pick a role from the list."),
 ])
 def test_edit_validation(admin_client, cashier, data, message):
     response = submit_form(admin_client, f"/admin/staff/{cashier.id}/edit", data)

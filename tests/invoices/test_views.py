@@ -72,11 +72,34 @@ def test_new_invoice_page_offers_blank_rows_and_a_submission_key(cashier_client,
     assert ">Save draft</button>" in html and ">Add another line</button>" in html
 
 
-@pytest.mark.parametrize("query", ["", "?patient_id=999999", "?patient_id=abc"])
+@pytest.mark.parametrize("query", ["?patient_id=999999", "?patient_id=abc", "?patient_id=0"])
 def test_new_invoice_for_unknown_patient_is_404(cashier_client, query):
     assert cashier_client.get(f"/invoices/new{query}").status_code == 404
     assert post(cashier_client, f"/invoices/new{query}", form_data()).status_code == 404
     assert invoice_count() == 0
+
+
+@pytest.mark.parametrize("query", ["", "?patient_id="])
+def test_new_invoice_without_a_patient_sends_to_the_patient_search(cashier_client, query):
+    response = cashier_client.get(f"/invoices/new{query}")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/patients/")
+    assert "Pick the patient first" in text(cashier_client.get(response.headers["Location"]))
+    assert post(cashier_client, f"/invoices/new{query}", form_data()).status_code == 303
+    assert invoice_count() == 0
+
+
+@pytest.mark.parametrize("days", [14, 30])
+def test_new_invoice_is_due_after_the_configured_days(app, cashier_client, patient, days):
+    app.config["INVOICE_DUE_DAYS"] = days
+    html = text(cashier_client.get(f"/invoices/new?patient_id={patient.id}"))
+    assert f'value="{(date.today() + timedelta(days=days)).isoformat()}"' in html
+
+
+def test_service_picker_shows_prices_with_their_currency(cashier_client, patient):
+    make_service(code="XR01", name="Chest X-ray", unit_price_minor=900000, currency="NGN")
+    html = text(cashier_client.get(f"/invoices/new?patient_id={patient.id}"))
+    assert "XR01 — Chest X-ray (₦9,000.00)</option>" in html
+    assert "(9000.00)" not in html
 
 
 def test_create_draft_computes_totals_and_shows_the_invoice(cashier_client, patient, cashier):
@@ -88,7 +111,7 @@ def test_create_draft_computes_totals_and_shows_the_invoice(cashier_client, pati
     assert (invoice.status, invoice.created_by_id, invoice.submission_key) == ("draft", cashier.id, "key-1")
     page = text(cashier_client.get(f"/invoices/{invoice.id}"))
     assert "Draft invoice saved. Check it, then issue it." in page
-    for expected in ("Consultation", "₦1,500.50", "₦3,000.00", "₦2,900.00", "Draft created", "Cathy Cashier",
+    for expected in ("Consultation", "₦1,500.50", "₦3,000.00", "₦2,900.00", "Draft invoice created", "Cathy Cashier",
                      ">Issue invoice</button>", ">Void invoice</button>", "Ngozi Eze"):
         assert expected in page
 
@@ -149,8 +172,8 @@ def test_service_line_takes_the_price_list_price_when_left_empty(cashier_client,
         ({"invoice_discount": "301"}, "invoice_discount", "Cashiers may discount at most 10%"),
         ({"lines-0-discount": "301"}, "lines-0-discount", "Cashiers may discount at most 10%"),
         ({"due_date": (date.today() - timedelta(days=1)).isoformat()}, "due_date", "cannot be in the past"),
-        ({"due_date": "31/31/2026"}, "due_date", "Not a valid date"),
-        ({"currency": "EUR"}, "currency", "Not a valid choice"),
+        ({"due_date": "31/31/2026"}, "due_date", "Enter the date as YYYY-MM-DD"),
+        ({"currency": "EUR"}, "currency", "Pick a currency from the list."),
         ({"notes": "n" * 2001}, "notes", "2000 characters"),
     ],
 )
@@ -224,7 +247,7 @@ def test_edit_draft_prefills_and_saves(cashier_client, patient, cashier):
     invoice = db.session.get(Invoice, invoice.id)
     assert [(l.description, l.quantity) for l in invoice.lines] == [("Dressing, large", 3)]
     assert invoice.total_minor == 7650
-    assert "Draft changed" in text(cashier_client.get(f"/invoices/{invoice.id}"))
+    assert "Draft invoice changed" in text(cashier_client.get(f"/invoices/{invoice.id}"))
 
 
 def test_edit_with_bad_input_changes_nothing(cashier_client, patient):
@@ -260,7 +283,7 @@ def test_issue_gives_a_number_and_makes_the_page_read_only(cashier_client, patie
     assert f"Invoice {number} issued." in page
     assert "Issued — unpaid" in page and ">Issue invoice</button>" not in page and "Edit draft" not in page
     assert "No payments yet." in page and "Balance due" in page
-    assert page.index("Issued</td>") < page.index("Draft created</td>")  # history newest first
+    assert page.index("Invoice issued</td>") < page.index("Draft invoice created</td>")  # history newest first
     again = post(cashier_client, f"/invoices/{invoice.id}/issue")
     assert again.status_code == 409
     assert "only a draft can be issued" in text(again)
@@ -376,7 +399,7 @@ def test_list_survives_odd_queries(cashier_client, query):
 def test_list_with_a_bad_date_is_422(cashier_client):
     response = cashier_client.get("/invoices/?created_from=yesterday&status=nonsense")
     assert response.status_code == 422
-    assert "Not a valid date" in text(response)
+    assert "Enter the date as YYYY-MM-DD" in text(response)
 
 
 def test_list_pages_newest_first_without_counting(cashier_client, patient):

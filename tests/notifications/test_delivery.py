@@ -188,7 +188,7 @@ def test_the_database_refuses_a_second_receipt_row(app, paid_for):
     db.session.rollback()
 
 
-@pytest.mark.parametrize("channel, words", [("transfer", "Bank transfer"), ("card_terminal", "Card (at the desk)")])
+@pytest.mark.parametrize("channel, words", [("transfer", "Bank transfer"), ("card_terminal", "Card (terminal)")])
 def test_receipt_names_the_channel(app, smtp_server, channel, words):
     invoice = emailable_invoice()
     payment = pay(invoice, invoice.total_minor, channel=channel, reference="TRF-1")

@@ -1,4 +1,5 @@
 """The administrators' Email log: access, filters, resend; and the mail catcher inbox."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -125,3 +126,60 @@ def test_mail_catcher_inbox_lists_and_downloads(app_config, tmp_path, request):
     assert "[TEST] Invoice INV-1" in page and "ada@example.org" in page and str(folder) in page
     assert client.get("/admin/mail-catcher/..%2Fsecret.eml").status_code == 404
     assert client.get("/admin/mail-catcher/missing.eml").status_code == 404
+
+
+def _caught_email():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "[TEST] Receipt for INV-2026-000007"
+    message["From"] = "Billing Desk <billing@example.org>"
+    message["To"] = "ada@example.org"
+    message.set_content("Hello Ada,\nView your invoice: https://desk.test/i/abc123\n")
+    message.add_alternative('<p>Hello <b>Ada</b></p><script>alert("x")</script>'
+                            '<a href="https://desk.test/i/abc123">View</a>', subtype="html")
+    message.add_attachment(b"%PDF-1.7 receipt", maintype="application", subtype="pdf", filename="receipt-7.pdf")
+    return message.as_bytes()
+
+
+@pytest.fixture
+def catcher_client(app_config, tmp_path, request):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "20260101T000000.000000Z-abcd.eml").write_bytes(_caught_email())
+    app_config["MAIL_CATCHER_DIR"] = str(folder)
+    return request.getfixturevalue("admin_client")
+
+
+def test_a_caught_email_can_be_read_with_its_links_and_attachments(catcher_client):
+    inbox = catcher_client.get("/admin/mail-catcher").get_data(as_text=True)
+    assert 'href="/admin/mail-catcher/20260101T000000.000000Z-abcd.eml/read"' in inbox
+    response = catcher_client.get("/admin/mail-catcher/20260101T000000.000000Z-abcd.eml/read")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>[TEST] Receipt for INV-2026-000007</h1>" in page
+    assert "<dt>From</dt><dd>Billing Desk &lt;billing@example.org&gt;</dd>" in page
+    assert "View your invoice: https://desk.test/i/abc123" in page  # the plain text as sent
+    assert '<a href="https://desk.test/i/abc123" target="_blank" rel="noopener noreferrer">' in page
+    frame = re.search(r"<iframe[^>]*>", page).group(0)
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in frame and "allow-scripts" not in frame
+    assert "&lt;b&gt;Ada&lt;/b&gt;" in frame and "<script>" not in page  # the HTML only as the frame's text
+    link = re.search(r'href="([^"]+/attachments/1)">Download receipt-7.pdf</a>', page).group(1)
+    download = catcher_client.get(link)
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 receipt"
+    assert download.headers["Content-Disposition"].startswith("attachment;") and "receipt-7.pdf" in \
+        download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/mail-catcher/missing.eml/read",
+    "/admin/mail-catcher/..%2Fsecret.eml/read",
+    "/admin/mail-catcher/20260101T000000.000000Z-abcd.eml/attachments/2",
+    "/admin/mail-catcher/missing.eml/attachments/1",
+])
+def test_unknown_caught_emails_and_attachments_are_404(catcher_client, url):
+    assert catcher_client.get(url).status_code == 404
+
+
+def test_cashiers_cannot_read_caught_emails(cashier_client):
+    assert cashier_client.get("/admin/mail-catcher/20260101T000000.000000Z-abcd.eml/read").status_code == 403

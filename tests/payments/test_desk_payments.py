@@ -4,6 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, EmailOutbox, Invoice
 from tests.factories import make_draft_invoice, make_issued_invoice, make_patient
@@ -52,6 +53,18 @@ def test_bank_transfer_keeps_its_reference_and_ignores_tendered(cashier_client, 
     assert db.session.get(Invoice, invoice.id).status == "paid"
 
 
+@pytest.mark.parametrize("channel, words", [("transfer", "Bank transfer"), ("card_terminal", "Card (terminal)"),
+                                            ("online", "Card (online)")])
+def test_pages_name_the_channel_in_words(cashier_client, invoice, channel, words):
+    payment = record_payment(invoice.id, PaymentDetails(100000, "NGN", channel, reference="R-1"), actor_id=None)
+    db.session.commit()
+    payment_page = cashier_client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert f"<dt>Paid by</dt><dd>{words}</dd>" in payment_page
+    invoice_page = cashier_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert f"<td>{words}</td>" in invoice_page and f"by {words.lower()}" in invoice_page
+    assert f"<td>{channel}</td>" not in invoice_page and f"by {channel.replace('_', ' ')}<" not in invoice_page
+
+
 def test_partial_then_full_payment(cashier_client, invoice):
     pay_at_desk(cashier_client, invoice, amount="2500")
     assert db.session.get(Invoice, invoice.id).status == "partially_paid"
@@ -69,7 +82,7 @@ def test_more_than_the_balance_is_refused(cashier_client, invoice):
     response = pay_at_desk(cashier_client, invoice, amount="2500.01", tendered="3000")
 
     assert response.status_code == 422
-    assert "The amount is more than the balance due of ₦2,500.00." in response.get_data(as_text=True)
+    assert 'id="amount-err">The amount is more than the balance due of ₦2,500.00.' in response.get_data(as_text=True)
     assert len(payments_of(invoice)) == 1
     assert db.session.get(Invoice, invoice.id).amount_paid_minor == 500000
 
@@ -100,7 +113,7 @@ def test_tendered_less_than_the_amount_is_refused(cashier_client, invoice):
     response = pay_at_desk(cashier_client, invoice, amount="5000", tendered="4000")
 
     assert response.status_code == 422
-    assert "The cash tendered is less than the amount being paid." in response.get_data(as_text=True)
+    assert 'id="tendered-err">The cash tendered is less than the amount being paid.' in response.get_data(as_text=True)
     assert payments_of(invoice) == []
 
 
@@ -114,8 +127,8 @@ def test_a_transfer_needs_its_reference(cashier_client, invoice, reference):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"reference": "R" * 101, "channel": "transfer"}, "Field cannot be longer than 100 characters."),
-    ({"channel": "card_terminal"}, "Not a valid choice."),
+    ({"reference": "R" * 101, "channel": "transfer"}, "Use at most 100 characters."),
+    ({"channel": "card_terminal"}, "Choose cash or bank transfer."),
     ({"key": "not-a-uuid"}, "The form was out of date. Please reload the page and try again."),
 ])
 def test_other_bad_input_is_refused(cashier_client, invoice, data, message):

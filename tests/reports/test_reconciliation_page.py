@@ -73,7 +73,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
 
 @pytest.mark.parametrize("day, message", [
     ("", "Pick the day to reconcile."),
-    ("04/03/2026", "Not a valid date value"),
+    ("04/03/2026", "Enter the date as YYYY-MM-DD"),
     ("1999-12-31", "from 01 Jan 2000 on"),
     ((utcnow().date() + timedelta(days=1)).isoformat(), "cannot be in the future"),
 ])

@@ -80,6 +80,14 @@ def test_every_table_downloads(admin_client, march, name):
     assert rows
 
 
+def test_terminal_pushes_csv_names_each_unit_once(admin_client, march):
+    response = admin_client.get("/reports/statistics/terminal_pushes.csv", query_string=MARCH_ARGS)
+    header = response.get_data(as_text=True).splitlines()[0].split(",")
+    assert "median_seconds" in header and "p95_seconds" in header
+    assert not [name for name in header if name.endswith("_seconds_seconds")]
+    assert [(row["median_seconds"], row["p95_seconds"]) for row in read_csv(response)] == [("60.0", "141.0")]
+
+
 def test_csv_cells_that_spreadsheets_would_run_are_escaped(admin_client, app):
     from datetime import datetime
 
@@ -110,11 +118,11 @@ def test_escape_cell(value, expected):
     ({"range": "custom", "date_from": "1999-12-31", "date_to": "2026-03-01"}, "from 01 Jan 2000 on"),
     ({"range": "custom", "date_from": "2026-04-01", "date_to": "2026-04-11"}, "cannot be in the future"),
     ({"range": "custom", "date_from": "2020-01-01", "date_to": "2026-04-10"}, "at most 1098 days"),
-    ({"range": "custom", "date_from": "yesterday", "date_to": "2026-04-10"}, "Not a valid date value"),
-    ({"range": "custom", "date_from": "99999-01-01", "date_to": "2026-04-10"}, "Not a valid date value"),
+    ({"range": "custom", "date_from": "yesterday", "date_to": "2026-04-10"}, "Enter the date as YYYY-MM-DD"),
+    ({"range": "custom", "date_from": "99999-01-01", "date_to": "2026-04-10"}, "Enter the date as YYYY-MM-DD"),
     ({"range": "custom", "date_from": "2026-01-01", "date_to": "2026-04-10", "unit": "day"}, "Daily bars need"),
-    ({"range": "forever"}, "Not a valid choice"),
-    ({"unit": "hour"}, "Not a valid choice"),
+    ({"range": "forever"}, "Pick a period from the list."),
+    ({"unit": "hour"}, "Pick days, weeks or months."),
 ])
 def test_bad_ranges_are_field_errors(admin_client, args, message):
     response = admin_client.get("/reports/statistics", query_string=args)

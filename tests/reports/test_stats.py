@@ -73,7 +73,7 @@ def test_collected_by_channel_cashier_and_terminal(march):
 
     assert rows(stats.table("by_channel", MARCH)) == [
         ("Cash", "GHS", 1, 90_000),
-        ("Bank transfer", "NGN", 1, 1_500_000), ("Cash", "NGN", 2, 1_100_000), ("Card terminal", "NGN", 1, 500_000),
+        ("Bank transfer", "NGN", 1, 1_500_000), ("Cash", "NGN", 2, 1_100_000), ("Card (terminal)", "NGN", 1, 500_000),
     ]
     assert rows(stats.table("by_cashier", MARCH)) == [
         ("Ada Admin", "GHS", 1, 90_000), ("Cathy Cashier", "NGN", 3, 2_600_000), ("(no cashier)", "NGN", 1, 500_000),

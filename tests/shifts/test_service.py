@@ -157,6 +157,18 @@ def test_open_close_and_sign_off_are_audited_and_sign_off_happens_once(cashier, 
     assert rows == [("shift.opened", cashier.id), ("shift.closed", cashier.id), ("shift.signed_off", admin.id)]
 
 
+def test_an_administrator_closes_a_cashiers_shift_and_is_named(cashier, other_cashier, admin):
+    shift = open_for(cashier, 2_000_000)
+    with pytest.raises(service.NotYourShift):
+        service.close_shift(shift.id, actor_id=other_cashier.id, counted_minor=2_000_000)
+    db.session.rollback()
+    service.close_shift(shift.id, actor_id=admin.id, counted_minor=1_999_000)
+    db.session.commit()
+    assert (shift.closed_by_id, shift.variance_minor) == (admin.id, -1_000)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.closed")).one()
+    assert entry.actor_id == admin.id and entry.after["closed_by_id"] == admin.id
+
+
 def test_an_open_shift_cannot_be_signed_off(cashier, admin):
     shift = open_for(cashier)
     with pytest.raises(service.ShiftRefused, match="still open"):

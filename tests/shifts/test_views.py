@@ -75,10 +75,10 @@ def test_closing_by_notes_computes_the_count_on_the_server(cashier_client, cashi
     ({}, "Enter the cash you counted"),
     ({"counted": "abc"}, "Enter the amount as a number"),
     ({"notes_1000": "-1"}, "Enter a count from 0 up."),
-    ({"notes_1000": "x"}, "Not a valid integer value."),
+    ({"notes_1000": "x"}, "Enter a whole number, e.g. 3."),
     ({"notes_1000": "1", "counted": "2000"}, "do not agree"),
     ({"counted": "5000"}, "Count again, or explain the difference."),
-    ({"counted": "20000", "reason": "x" * 1001}, "Field cannot be longer than 1000 characters."),
+    ({"counted": "20000", "reason": "x" * 1001}, "Use at most 1000 characters."),
 ])
 def test_bad_counts_are_refused(cashier_client, cashier, data, message):
     shift = open_for(cashier, 2_000_000)
@@ -97,6 +97,29 @@ def test_someone_elses_shift_cannot_be_closed(client, cashier, other_cashier):
     assert client.get(f"/shifts/{shift.id}/z-report.pdf").status_code == 403
     db.session.refresh(shift)
     assert shift.is_open
+
+
+def test_an_administrator_closes_a_cashiers_shift_and_prints_the_z_report(admin_client, cashier):
+    shift = open_for(cashier, 2_000_000)
+    take(cashier, 500_000)
+    page = text(admin_client.get(f"/shifts/{shift.id}"))
+    assert "Count the drawer and close this shift" in page
+    form = admin_client.get(f"/shifts/{shift.id}/close")
+    assert form.status_code == 200 and "Close Cathy Cashier's shift #" in text(form)
+    response = admin_client.post_form(f"/shifts/{shift.id}/close", {"counted": "24,995.50"})
+    assert response.status_code == 303
+    page = text(admin_client.get(f"/shifts/{shift.id}"))
+    assert "Short by ₦4.50" in page and "Closed by</dt><dd>Ada Admin (administrator, for the cashier)" in page
+    pdf = admin_client.get(f"/shifts/{shift.id}/z-report.pdf")
+    pdf_text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert "Closed by" in pdf_text and "Ada Admin (administrator, for the cashier)" in pdf_text
+    assert "Cashier Cathy Cashier" in pdf_text and "Short by ₦4.50" in pdf_text
+
+
+def test_a_cashier_closing_their_own_shift_is_named_without_the_administrator_note(cashier_client, cashier):
+    shift = closed_shift(cashier)
+    page = text(cashier_client.get(f"/shifts/{shift.id}"))
+    assert "Closed by</dt><dd>Cathy Cashier</dd>" in page and "for the cashier" not in page
 
 
 def test_closing_twice_gives_a_clear_message(cashier_client, cashier):
