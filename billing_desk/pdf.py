@@ -41,6 +41,8 @@ ROLL_MARGIN_MM = 4
 _MEASURING_HEIGHT_MM = 2000
 _CSS_PX_PER_MM = 96 / 25.4
 _TEMPLATE_DIR = ROOT_DIR / "templates" / "pdf"
+# Templates outside templates/pdf/ that the PDFs include: part of the cache fingerprint too.
+_SHARED_TEMPLATES = (ROOT_DIR / "templates" / "invoices" / "_lines.html",)
 _LOGO_TYPES = ("image/svg+xml", "image/png", "image/jpeg")
 # WeasyPrint's decoded images, kept between renders: the logo (the only image) is parsed once per process.
 _IMAGE_CACHE = {}
@@ -171,7 +173,7 @@ def invoice_fingerprint(invoice):
     patient = invoice.patient
     logo = _logo_path()
     facts = {
-        "templates": [_file_stamp(path) for path in sorted(_TEMPLATE_DIR.iterdir())],
+        "templates": [_file_stamp(path) for path in (*sorted(_TEMPLATE_DIR.iterdir()), *_SHARED_TEMPLATES)],
         "logo": [str(logo), *_file_stamp(logo)] if logo else None,
         "hospital": _hospital(),
         "test_mode": current_app.config["TEST_MODE"],
