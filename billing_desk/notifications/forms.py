@@ -1,7 +1,9 @@
 """Forms of the email pages: "Send invoice" (POST), the Email log's filters (GET) and resend (POST)."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, HiddenField, SearchField, SelectChoice, SelectField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import Form, HiddenField, SearchField, SelectChoice, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from billing_desk.forms import DayField, at_most
 
 from billing_desk.models.outbox import KINDS
 from billing_desk.notifications.outbox import KIND_LABELS
@@ -22,7 +24,7 @@ def _strip(value):
 
 class SendInvoiceForm(FlaskForm):
     # A double-clicked "Send invoice" finds the first email instead of sending a second one.
-    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
+    submission_key = HiddenField(validators=[Optional(), at_most(64)])
 
 
 class ResendForm(FlaskForm):
@@ -30,11 +32,12 @@ class ResendForm(FlaskForm):
 
 
 class EmailLogFilterForm(Form):
-    q = SearchField("Recipient or invoice number", filters=[_strip], validators=[Length(max=120)])
-    status = SelectField("Status", choices=STATUS_CHOICES, default="")
-    kind = SelectField("Kind", choices=[SelectChoice("", "Any kind"), *(SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS)], default="")
-    created_from = DateField("Queued from", validators=[Optional()])
-    created_to = DateField("Queued to", validators=[Optional()])
+    q = SearchField("Recipient or invoice number", filters=[_strip], validators=[at_most(120)])
+    status = SelectField("Status", choices=STATUS_CHOICES, default="", invalid_choice_message="Pick a status from the list.")
+    kind = SelectField("Kind", choices=[SelectChoice("", "Any kind"), *(SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS)], default="",
+                       invalid_choice_message="Pick a kind from the list.")
+    created_from = DayField("Queued from", validators=[Optional()])
+    created_to = DayField("Queued to", validators=[Optional()])
 
     def validate_created_to(self, field):
         if field.data and self.created_from.data and field.data < self.created_from.data:

@@ -1,7 +1,9 @@
 """Refund and review forms; amounts are typed in major units and parsed with `money.parse_amount`."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
+
+from billing_desk.forms import at_most
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
 from billing_desk.billing.refunds import CARD, CASH
@@ -16,10 +18,10 @@ def _strip(value):
 
 class RefundForm(FlaskForm):
     amount = StringField("Amount to refund", filters=[_strip], validators=[DataRequired("Enter an amount.")])
-    method = RadioField("How", choices=[])
+    method = RadioField("How", choices=[], invalid_choice_message="Pick how the money goes back.")
     reason = TextAreaField(
         "Reason", filters=[_strip],
-        validators=[DataRequired("Give a reason for the refund."), Length(max=MAX_REASON)],
+        validators=[DataRequired("Give a reason for the refund."), at_most(MAX_REASON)],
     )
     submission_key = HiddenField()
     submit = SubmitField("Refund")
@@ -40,6 +42,6 @@ class RefundForm(FlaskForm):
 class ResolveReviewForm(FlaskForm):
     note = TextAreaField(
         "What was done", filters=[_strip],
-        validators=[DataRequired("Say how this was resolved."), Length(max=2000)],
+        validators=[DataRequired("Say how this was resolved."), at_most(2000)],
     )
     submit = SubmitField("Mark resolved")

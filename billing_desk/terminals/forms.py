@@ -1,7 +1,9 @@
 """Terminal forms: an administrator's edit of one terminal, and the cashier's "Charge on terminal"."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
+
+from billing_desk.forms import at_most
 
 
 def _strip(value):
@@ -11,8 +13,8 @@ def _strip(value):
 class TerminalForm(FlaskForm):
     """One terminal's row on the Terminals page; a prefix per terminal keeps the field ids unique."""
 
-    name = StringField("Name", filters=[_strip], validators=[DataRequired("Give the terminal a name."), Length(max=80)])
-    desk = StringField("Desk", filters=[_strip], validators=[Optional(), Length(max=80)])
+    name = StringField("Name", filters=[_strip], validators=[DataRequired("Give the terminal a name."), at_most(80)])
+    desk = StringField("Desk", filters=[_strip], validators=[Optional(), at_most(80)])
     active = BooleanField("In use (cashiers can charge on it)")
 
     @classmethod

@@ -55,10 +55,10 @@ def test_email_log_filters(admin_client, log_rows, query, shown, hidden):
 @pytest.mark.parametrize(
     "query, error",
     [
-        ("?created_from=31-12-2025", "Not a valid date value."),
-        ("?created_to=yesterday", "Not a valid date value."),
+        ("?created_from=31-12-2025", "Enter the date as YYYY-MM-DD, e.g. 2026-01-31."),
+        ("?created_to=yesterday", "Enter the date as YYYY-MM-DD, e.g. 2026-01-31."),
         ("?created_from=2026-02-10&created_to=2026-02-01", "The end date is before the start date."),
-        ("?status=exploded", "Not a valid choice."),
+        ("?status=exploded", "Pick a status from the list."),
     ],
 )
 def test_email_log_bad_filters_are_field_errors(admin_client, query, error):

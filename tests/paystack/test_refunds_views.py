@@ -77,7 +77,7 @@ def test_cash_refund_from_the_form(admin_client, admin, payment):
         ({"amount": "10000.01", "method": "cash", "reason": "x"}, "can still be refunded"),
         ({"amount": "1.005", "method": "cash", "reason": "x"}, "decimal places"),
         ({"amount": "10", "method": "cash", "reason": ""}, "Give a reason"),
-        ({"amount": "10", "method": "paystack", "reason": "x"}, "Not a valid choice"),
+        ({"amount": "10", "method": "paystack", "reason": "x"}, "Pick how the money goes back."),
     ],
 )
 def test_bad_refund_input_is_422_and_saves_nothing(admin_client, payment, data, error):

@@ -117,8 +117,8 @@ def test_name_desk_and_deactivate_are_saved_and_audited(admin_client, admin, ter
 @pytest.mark.parametrize("name, desk, error", [
     ("", "Desk 1", "Give the terminal a name."),
     ("   ", "", "Give the terminal a name."),
-    ("x" * 81, "", "Field cannot be longer than 80 characters."),
-    ("Reader", "d" * 81, "Field cannot be longer than 80 characters."),
+    ("x" * 81, "", "Use at most 80 characters."),
+    ("Reader", "d" * 81, "Use at most 80 characters."),
 ])
 def test_invalid_edits_are_shown_with_422(admin_client, terminals, name, desk, error):
     desk_1 = terminals[DESK_1]
