@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from billing_desk.billing import invoices
+from billing_desk.billing.money import MINOR_PER_MAJOR
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import Patient, Service, Staff, Terminal
@@ -85,7 +86,7 @@ def seed_demo(patients=50, invoice_count=20, with_sandbox_terminals=True, rng=No
         staff.append(member)
     db.session.add_all(staff)
     services = [
-        Service(code=code, name=name, department=dept, unit_price_minor=naira * 100, currency="NGN")
+        Service(code=code, name=name, department=dept, unit_price_minor=naira * MINOR_PER_MAJOR, currency="NGN")
         for code, name, dept, naira in DEMO_SERVICES
     ]
     db.session.add_all(services)

@@ -3,7 +3,6 @@
 `TEST_DATABASE_URL` picks the server: a PostgreSQL URL (the suite creates, uses and drops its own database
 on that server) or unset for a SQLite file in a temporary folder.
 """
-import os
 import re
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import text
 
 from billing_desk import create_app
 from billing_desk.extensions import db, limiter
-from tests.databases import throwaway_database
+from tests.databases import suite_database
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|type="hidden" name="csrf_token" value="([^"]+)"')
 
@@ -43,11 +42,7 @@ class FormClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url or server_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-        return
-    with throwaway_database(server_url, "billing_test") as url:
+    with suite_database("billing_test", tmp_path_factory.mktemp("db") / "test.sqlite") as url:
         yield url
 
 

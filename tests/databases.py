@@ -1,9 +1,22 @@
 """Throwaway PostgreSQL databases for the test suite, the migration test and the benchmarks."""
 import contextlib
+import os
 import uuid
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+
+@contextlib.contextmanager
+def suite_database(prefix, sqlite_path):
+    """The database a test run uses: a throwaway one on the PostgreSQL server `TEST_DATABASE_URL` names, or a
+    SQLite file at `sqlite_path` when it is unset (or itself SQLite)."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url or server_url.startswith("sqlite"):
+        yield f"sqlite:///{sqlite_path}"
+        return
+    with throwaway_database(server_url, prefix) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -1,6 +1,4 @@
 """`migrations/` is the only way the schema changes: it must build, from empty, exactly what the models say."""
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,16 +6,12 @@ from flask_migrate import downgrade, upgrade
 
 from billing_desk import create_app
 from billing_desk.extensions import db
-from tests.databases import throwaway_database
+from tests.databases import suite_database
 
 
 @pytest.fixture
 def empty_database_url(tmp_path):
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url or server_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    with throwaway_database(server_url, "billing_migrations") as url:
+    with suite_database("billing_migrations", tmp_path / "migrations.sqlite") as url:
         yield url
 
 

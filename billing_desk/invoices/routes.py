@@ -171,7 +171,7 @@ def _read_only_message(invoice):
 
 def _refuse_read_only(invoice):
     flash(_read_only_message(invoice), "error")
-    return _render_show(invoice, status=409)
+    return render_invoice_page(invoice, status=409)
 
 
 @bp.route(f"/{ID}/edit", methods=["GET", "POST"])
@@ -212,7 +212,8 @@ def _history(invoice):
     ).all()
 
 
-def _render_show(invoice, *, void_form=None, status=200):
+def render_invoice_page(invoice, *, void_form=None, status=200):
+    """The invoice page, also re-rendered with a refusal by other blueprints' actions on it (e.g. terminals)."""
     payments = db.session.scalars(
         select(Payment).options(joinedload(Payment.received_by)).where(Payment.invoice_id == invoice.id)
         .order_by(Payment.paid_at, Payment.id)
@@ -230,7 +231,7 @@ def _render_show(invoice, *, void_form=None, status=200):
 
 @bp.get(f"/{ID}")
 def show(invoice_id):
-    return _render_show(db.get_or_404(Invoice, invoice_id))
+    return render_invoice_page(db.get_or_404(Invoice, invoice_id))
 
 
 @bp.post(f"/{ID}/issue")
@@ -242,7 +243,7 @@ def issue(invoice_id):
     except billing.InvoiceRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
-        return _render_show(db.session.get(Invoice, invoice_id),
+        return render_invoice_page(db.session.get(Invoice, invoice_id),
                             status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
     db.session.commit()
     email_outbox.dispatch([email])
@@ -260,9 +261,9 @@ def void(invoice_id):
         except billing.InvoiceRefused as refused:
             db.session.rollback()
             flash(str(refused), "error")
-            return _render_show(db.session.get(Invoice, invoice_id), void_form=form,
+            return render_invoice_page(db.session.get(Invoice, invoice_id), void_form=form,
                                 status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
         db.session.commit()
         flash("Invoice voided.", "success")
         return redirect(url_for(".show", invoice_id=invoice.id), 303)
-    return _render_show(invoice, void_form=form, status=422)
+    return render_invoice_page(invoice, void_form=form, status=422)

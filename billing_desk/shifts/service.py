@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import event, func, select
 
 from billing_desk import audit
-from billing_desk.billing.money import format_money
+from billing_desk.billing.money import MINOR_PER_MAJOR, format_money
 from billing_desk.extensions import db
 from billing_desk.models import Payment, Refund, Shift, Staff
 from billing_desk.models.payment import CHANNELS
@@ -101,14 +101,14 @@ def open_shift(staff_id, opening_float_minor, *, currency, submission_key=None):
 
 
 def counted_from_notes(currency, counts):
-    """Minor units in a drawer counted by note: {face value: number of notes} → Σ count × face × 100."""
+    """Minor units in a drawer counted by note: {face value in major units: number of notes}."""
     faces = DENOMINATIONS.get(currency, ())
     unknown = set(counts) - set(faces)
     if unknown:
         raise ShiftRefused(f"{currency} has no {', '.join(str(f) for f in sorted(unknown))} note.")
     if any(count < 0 for count in counts.values()):
         raise ShiftRefused("A number of notes cannot be negative.")
-    return sum(face * 100 * count for face, count in counts.items())
+    return sum(face * MINOR_PER_MAJOR * count for face, count in counts.items())
 
 
 def channel_totals(shift_id):

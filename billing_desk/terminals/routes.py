@@ -7,7 +7,7 @@ from flask_login import current_user
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import _render_show as render_invoice
+from billing_desk.invoices.routes import render_invoice_page as render_invoice
 from billing_desk.models import Invoice, Terminal, TerminalPush
 from billing_desk.paystack import sync
 from billing_desk.paystack.client import PaystackError
