@@ -45,10 +45,12 @@ def create_app(overrides=None):
         app.register_blueprint(import_module(f"billing_desk.{package}.routes").bp)
 
     from billing_desk import cli, errors, web
+    from billing_desk.jobs import after_commit
 
     errors.register(app)
     web.register(app)
     cli.register(app)
+    after_commit.register(app)
 
     from billing_desk.jobs import jobs_run_inline
 

@@ -8,9 +8,8 @@ from sqlalchemy.orm import joinedload
 
 from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.extensions import db
-from billing_desk.models import AuditEntry, Invoice, Patient
+from billing_desk.models import MAX_ID, AuditEntry, Invoice, Patient
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger number cannot name a row
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
 
 

@@ -21,14 +21,14 @@ from billing_desk.invoices.forms import (
     VoidForm,
     invoice_form_data,
 )
-from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
+from billing_desk.models import MAX_ID, AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
+from billing_desk.paystack.money_panel import money_panel
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 PER_PAGE = 25
 MAX_PAGE = 10_000
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers in a URL cannot name a row
 ID = f"<int(max={MAX_ID}):invoice_id>"
 NUMBER_PREFIX = "INV-"
 FULL_NUMBER = re.compile(r"INV-\d{4}-\d{6}", re.IGNORECASE)
@@ -226,6 +226,7 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
         action_label=audit.action_label,
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
+        money=money_panel(invoice),
     ), status
 
 

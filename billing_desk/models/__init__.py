@@ -28,3 +28,7 @@ __all__ = [
     "TerminalPush",
     "WebhookEvent",
 ]
+
+# Row ids are 32-bit integers: a larger number (in a URL, a search box) cannot name a row, and would overflow
+# PostgreSQL's integer if it reached a query.
+MAX_ID = 2**31 - 1

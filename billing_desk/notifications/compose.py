@@ -7,7 +7,8 @@ from importlib import import_module
 from flask import current_app, render_template
 
 from billing_desk.models.payment import channel_label
-from billing_desk.public.links import is_payable, public_invoice_url, public_url
+from billing_desk.billing.states import is_payable
+from billing_desk.public.links import public_invoice_url, public_url
 
 # Receipts for patients (emailed or downloaded) are rendered as copy 0: a patient copy that does not count
 # as one of the desk's printed copies (`Payment.receipt_print_count` is never touched here).
@@ -32,7 +33,10 @@ def new_message_id():
     return make_msgid(domain=domain)
 
 
-def template_context(row, pay_url=None):
+def template_context(row):
+    """The email's data. Its only pay link is the hospital's signed invoice page (`/p/<token>`): the pay button
+    there asks Paystack for the balance at the moment the patient pays, so an old email never offers an old
+    amount."""
     config = current_app.config
     invoice = row.invoice
     token_url = public_invoice_url(invoice.id)
@@ -42,7 +46,7 @@ def template_context(row, pay_url=None):
         "patient": invoice.patient,
         "payment": row.payment,
         "channel_label": channel_label(row.payment.channel) if row.payment else None,
-        "pay_url": pay_url if is_payable(invoice) else None,
+        "pay_url": token_url if is_payable(invoice) else None,
         "invoice_url": token_url,
         "hospital": {
             "name": config["HOSPITAL_NAME"],
@@ -56,9 +60,9 @@ def template_context(row, pay_url=None):
     }
 
 
-def build_message(row, pay_url=None):
+def build_message(row):
     """The EmailMessage for `row` (which must have its recipient and Message-ID set)."""
-    context = template_context(row, pay_url)
+    context = template_context(row)
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = current_app.config["MAIL_FROM"]

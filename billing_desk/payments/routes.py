@@ -1,20 +1,20 @@
 """Desk payments (cash and bank transfer), the payment page with its change, receipt prints and invoice PDFs."""
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from billing_desk import pdf
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PaymentRefused
+from billing_desk.billing.states import is_payable
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import ID, MAX_ID
-from billing_desk.models import Invoice, Payment
+from billing_desk.invoices.routes import ID
+from billing_desk.models import MAX_ID, Invoice, Payment
 from billing_desk.notifications import outbox
 from billing_desk.notifications.compose import invoice_pdf as invoice_pdf_file
 from billing_desk.payments.forms import DeskPaymentForm
 from billing_desk.payments.service import count_receipt_print, take_desk_payment
-from billing_desk.public.links import is_payable
 
 bp = Blueprint("payments", __name__)
 
@@ -46,7 +46,7 @@ def new(invoice_id):
         try:
             payment, email, is_new = take_desk_payment(
                 invoice.id, form.details(currency=invoice.currency, received_by_id=current_user.id),
-                actor_id=current_user.id,
+                actor_id=current_user.id, require_open_shift=current_app.config["REQUIRE_OPEN_SHIFT"],
             )
         except PaymentRefused as refused:
             db.session.rollback()

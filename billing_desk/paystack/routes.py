@@ -11,7 +11,7 @@ from billing_desk.auth.access import admin_required, public
 from billing_desk.extensions import csrf, db
 from billing_desk.jobs import enqueue
 from billing_desk.models import WebhookEvent
-from billing_desk.paystack import tasks, webhooks
+from billing_desk.paystack import retire, tasks, webhooks  # noqa: F401  (retire: registers the listener that withdraws stale requests)
 
 bp = Blueprint("paystack", __name__, url_prefix="/paystack")
 log = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
 """Refund and review forms; amounts are typed in major units and parsed with `money.parse_amount`."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 from billing_desk.forms import at_most
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
 from billing_desk.billing.refunds import CARD, CASH
+from billing_desk.paystack.review_actions import ACTIONS as REVIEW_ACTIONS
 
 MAX_REASON = 500
 METHOD_LABELS = {CARD: "Back to the card (through Paystack)", CASH: "Cash at the desk"}
@@ -40,6 +41,8 @@ class RefundForm(FlaskForm):
 
 
 class ResolveReviewForm(FlaskForm):
+    action = RadioField("What to do", choices=[SelectChoice(a.name, a.label) for a in REVIEW_ACTIONS.values()],
+                        default="close", invalid_choice_message="Pick what to do with this money.")
     note = TextAreaField(
         "What was done", filters=[_strip],
         validators=[DataRequired("Say how this was resolved."), at_most(2000)],

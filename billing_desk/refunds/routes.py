@@ -9,9 +9,11 @@ from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue
+from billing_desk.jobs.after_commit import commit
 from billing_desk.models import Payment, PaymentReview, Refund
+from billing_desk.paystack.reviews import KINDS as REVIEW_KINDS
+from billing_desk.paystack.review_actions import ReviewRefused, actions_for, resolve_review
 from billing_desk.refunds.forms import RefundForm, ResolveReviewForm
-from billing_desk.refunds.service import REVIEW_KINDS, ReviewRefused, resolve_review
 
 bp = Blueprint("refunds", __name__)
 require_admin_for_blueprint(bp)
@@ -77,7 +79,8 @@ def reviews():
         query = query.where(PaymentReview.status == "open")
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
-        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm()
+        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm(),
+        actions={review.id: actions_for(review) for review in page.items},
     )
 
 
@@ -87,12 +90,12 @@ def resolve(review_id):
     form = ResolveReviewForm()
     if form.validate_on_submit():
         try:
-            resolve_review(review_id, form.note.data, actor_id=current_user.id)
+            resolve_review(review_id, form.action.data, form.note.data, actor_id=current_user.id)
         except ReviewRefused as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return redirect(url_for("refunds.reviews"))
-        db.session.commit()
+        commit()  # and start the receipt of money booked from review
         flash("Review resolved.", "info")
         return redirect(url_for("refunds.reviews"))
     page = db.paginate(
@@ -100,5 +103,6 @@ def resolve(review_id):
         per_page=50, error_out=False,
     )
     return render_template(
-        "refunds/reviews.html", page=page, show="open", kinds=REVIEW_KINDS, form=form, failed_review=review_id
+        "refunds/reviews.html", page=page, show="open", kinds=REVIEW_KINDS, form=form, failed_review=review_id,
+        actions={review.id: actions_for(review) for review in page.items},
     ), 422

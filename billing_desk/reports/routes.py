@@ -112,7 +112,7 @@ def reconciliation():
     if not form.validate_on_submit():
         return render_template("reports/reconciliation.html", form=form, result=None), 422
     # Imported on use, as the `flask paystack reconcile` command does: the Paystack client is needed only here.
-    from billing_desk.paystack.client import PaystackError
+    from billing_desk.paystack.errors import PaystackError
     from billing_desk.paystack.reconcile import reconcile_day
 
     try:
