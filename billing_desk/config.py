@@ -41,7 +41,7 @@ def load_config():
         "QUEUE_PREFIX": os.environ.get("QUEUE_PREFIX", "billing"),
         # A worker refreshes its heartbeat this often; a "started" job whose worker has not for
         # WORKER_DEAD_AFTER_SECONDS belongs to a dead worker and is queued again by the sweep.
-        "WORKER_HEARTBEAT_SECONDS": _env_int("WORKER_HEARTBEAT_SECONDS", 10),
+        "WORKER_HEARTBEAT_SECONDS": float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10")),
         "WORKER_DEAD_AFTER_SECONDS": _env_int("WORKER_DEAD_AFTER_SECONDS", 45),
         # A webhook event or email that fails this many times is dead-lettered: shown to an administrator,
         # retried only by hand.

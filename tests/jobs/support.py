@@ -95,3 +95,11 @@ def outcome_of(event_id):
     outcome = db.session.get(WebhookEvent, event_id).outcome
     db.session.rollback()
     return outcome
+
+
+def wait_for_file(path):
+    """A job for the tests: it runs until `path` exists (at most a minute), so a test can kill its worker mid-job."""
+    deadline = time.monotonic() + 60
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "released"

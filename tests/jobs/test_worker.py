@@ -3,16 +3,9 @@ import pytest
 from rq import Queue
 
 from billing_desk.paystack import tasks
-from tests.jobs.support import RedisServer, outcome_of, stored_event, wait_for, worker_process
+from tests.jobs.support import outcome_of, stored_event, wait_for, worker_process
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def _enqueue(redis_url, prefix, event_id):
