@@ -45,6 +45,11 @@ def load_config():
         "WORKER_DEAD_AFTER_SECONDS": _env_int("WORKER_DEAD_AFTER_SECONDS", 45),
         # A webhook event or email that fails this many times is dead-lettered: shown to an administrator,
         # retried only by hand.
+        # The hospital's time zone (any IANA name): the scheduler's daily tasks run at these local times.
+        "TIMEZONE": os.environ.get("TIMEZONE", "Africa/Lagos"),
+        "SWEEP_EVERY_SECONDS": _env_int("SWEEP_EVERY_SECONDS", 60),
+        "REMINDER_LOCAL_TIME": os.environ.get("REMINDER_LOCAL_TIME", "09:00"),
+        "RECONCILIATION_LOCAL_TIME": os.environ.get("RECONCILIATION_LOCAL_TIME", "01:00"),
         "WEBHOOK_MAX_ATTEMPTS": _env_int("WEBHOOK_MAX_ATTEMPTS", 5),
         "EMAIL_MAX_ATTEMPTS": _env_int("EMAIL_MAX_ATTEMPTS", 5),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
