@@ -69,7 +69,8 @@ def seed_demo_command():
 
 
 def register(app):
-    from billing_desk.paystack.cli import paystack_cli, sweep_command
+    from billing_desk.jobs.cli import scheduler_command, sweep_command
+    from billing_desk.paystack.cli import paystack_cli
     from billing_desk.sandbox.cli import paystack_sandbox_command
 
     app.cli.add_command(users)
@@ -78,3 +79,4 @@ def register(app):
     app.cli.add_command(paystack_sandbox_command)
     app.cli.add_command(paystack_cli)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(scheduler_command)

@@ -125,6 +125,12 @@ def task_statuses(now=None):
     return statuses
 
 
-def last_finished(name):
-    """When the named task last finished (naive UTC), or None."""
-    return db.session.scalar(select(ScheduledTask.last_finished_at).where(ScheduledTask.name == name))
+def sweep_last_ran():
+    """When the sweep last finished, as ISO 8601 UTC (None: never, or the database does not answer). For
+    /readyz, which must answer whatever is down."""
+    try:
+        finished = db.session.scalar(select(ScheduledTask.last_finished_at).where(ScheduledTask.name == "sweep"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return finished.isoformat(timespec="seconds") + "Z" if finished else None
