@@ -1,7 +1,7 @@
 """The sandbox's Terminal, Transaction and Refund APIs, on the API blueprint of `api.py`."""
 from flask import request
 
-from devtools.sandbox import pos, records, shapes
+from devtools.sandbox import pos, records, refund_records, shapes
 from devtools.sandbox.api import bp, in_date_window, newest_first, ok, paginate
 from devtools.sandbox.common import not_found, validation_error
 from devtools.sandbox.core import get_sandbox
@@ -132,7 +132,7 @@ def create_refund():
         transaction = records.find_transaction(data, body["transaction"])
         if transaction is None:
             raise not_found("Transaction not found")
-        refund = records.create_refund(
+        refund = refund_records.create_refund(
             sandbox.store, transaction, amount, body.get("currency"), body.get("customer_note"),
             body.get("merchant_note"), sandbox.settings.refunded_by,
         )
@@ -149,7 +149,7 @@ def _settle(sandbox, refund_id):
         refund = data["refunds"].get(str(refund_id))
         if refund is None or refund["status"] != "pending":  # reset meanwhile
             return
-        records.settle_refund(sandbox.store, refund, sandbox.faults.get("refund_outcome"))
+        refund_records.settle_refund(sandbox.store, refund, sandbox.faults.get("refund_outcome"))
         webhook = shapes.refund_webhook(data, refund)
     sandbox.webhooks.publish([(f"refund.{refund['status']}", webhook)])
 
