@@ -157,8 +157,8 @@ def resend(outbox_id):
         return back
     db.session.commit()
     outbox.dispatch([row])
-    flash(f"{outbox.kind_label(row)} email for invoice {row.invoice.number} queued again for {row.recipient}.",
-          "success")
+    about = f" for invoice {row.invoice.number}" if row.invoice else ""
+    flash(f"{outbox.kind_label(row)} email{about} queued again for {row.recipient}.", "success")
     return back
 
 

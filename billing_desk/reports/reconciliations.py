@@ -5,10 +5,12 @@ Each run is a row, committed as soon as it starts, so a run that dies half-way s
 """
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 
 from billing_desk.extensions import db
-from billing_desk.models import ReconciliationRun
+from billing_desk.models import EmailOutbox, ReconciliationRun, Staff
+from billing_desk.notifications import outbox
 from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,22 @@ def run_and_store(day, *, started_by_id):
     run.finished_at = utcnow()
     db.session.commit()
     log.info("reconciliation of %s: %s", day, summary(run))
+    if run.result == DIFFERENCES and started_by_id is None:
+        outbox.dispatch(_queue_report_emails(run))
     return run
+
+
+def _queue_report_emails(run):
+    """One outbox row per active administrator with the scheduler's findings (committed); returns the rows."""
+    test = "[TEST] " if current_app.config["TEST_MODE"] else ""
+    subject = (f"{test}{current_app.config['HOSPITAL_NAME']}: reconciliation of {run.day:%d %b %Y} — "
+               f"{len(run.differences)} difference(s)")
+    admins = db.session.scalars(select(Staff).where(Staff.role == "admin", Staff.active.is_(True))).all()
+    rows = [EmailOutbox(kind="reconciliation", reconciliation_run_id=run.id, recipient=admin.email, subject=subject,
+                        status=outbox.QUEUED) for admin in admins]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
 
 
 def _store(run, result):

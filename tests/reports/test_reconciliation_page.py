@@ -95,3 +95,39 @@ def test_paystack_down_is_a_clear_message(admin_client, paystack_sandbox):
     assert "Paystack could not be reached, nothing was compared" in page
     assert db.session.scalars(select(ReconciliationRun.result)).all() == ["failed"]
     assert "GET /transaction" in paystack_sandbox.calls()
+
+
+def test_the_nightly_run_stores_yesterday_and_emails_the_admins(app, admin, paystack_sandbox):
+    from datetime import datetime, time
+
+    from billing_desk.billing.payments import PaymentDetails, record_payment
+    from billing_desk.jobs import tasks
+    from billing_desk.jobs.schedule import local_today
+    from billing_desk.models import EmailOutbox
+    from tests.notifications.support import SmtpServer
+
+    smtp = SmtpServer()
+    smtp.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SMTP_SECURITY="none")
+    yesterday = local_today(utcnow()) - timedelta(days=1)
+    invoice = make_issued_invoice(lines=((5000, 1),))
+    payment = record_payment(invoice.id, PaymentDetails(amount_minor=5000, currency="NGN", channel="card_terminal",
+                                                        paystack_reference="pos_unknown_to_paystack"))
+    payment.paid_at = datetime.combine(yesterday, time(12, 0))
+    db.session.commit()
+    try:
+        summary = tasks.reconcile_yesterday()
+    finally:
+        smtp.stop()
+
+    run = db.session.scalars(select(ReconciliationRun)).one()
+    assert (run.day, run.started_by_id, run.result) == (yesterday, None, "differences")
+    assert summary.startswith(f"{yesterday}: 1 differences")
+    assert [d["reference"] for d in run.differences] == ["pos_unknown_to_paystack"]
+    assert "Ask Paystack about this reference" in run.differences[0]["action"]
+    email = db.session.scalars(select(EmailOutbox).where(EmailOutbox.kind == "reconciliation")).one()
+    assert (email.recipient, email.status, email.reconciliation_run_id) == (admin.email, "sent", run.id)
+    [message] = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "pos_unknown_to_paystack" in text and "What to do: Ask Paystack" in text
+    assert f"/reports/reconciliation/{run.id}" in text
