@@ -6,12 +6,12 @@ without it. So the schedule is this table, and `jobs.scheduler` runs it from `fl
 task in the database so any number of copies do each run once.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 from flask import current_app
 
 from billing_desk.jobs import tasks
+from billing_desk.timeutil import at_local_time, local_day_of
 
 DAILY_GRACE = timedelta(hours=1)  # a daily task not started this long after its time is late
 
@@ -49,26 +49,12 @@ class Task:
         return f"daily at {current_app.config[self.daily_at]} ({current_app.config['TIMEZONE']})"
 
 
-def hospital_zone():
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_today(now):
-    """The hospital's date at `now` (naive UTC)."""
-    return now.replace(tzinfo=timezone.utc).astimezone(hospital_zone()).date()
-
-
 def last_local_time(hh_mm, now):
     """The latest moment at or before `now` when the hospital's clocks showed `hh_mm`, as naive UTC."""
-    hour, minute = (int(part) for part in hh_mm.split(":"))
-    zone = hospital_zone()
-    day = local_today(now)
-    for candidate_day in (day, day - timedelta(days=1)):
-        moment = datetime.combine(candidate_day, time(hour, minute), tzinfo=zone).astimezone(timezone.utc)
-        moment = moment.replace(tzinfo=None)
-        if moment <= now:
-            return moment
-    raise AssertionError("unreachable: yesterday's time is always in the past")
+    clock = time(*(int(part) for part in hh_mm.split(":")))
+    day = local_day_of(now)
+    moment = at_local_time(day, clock)
+    return moment if moment <= now else at_local_time(day - timedelta(days=1), clock)
 
 
 TASKS = (

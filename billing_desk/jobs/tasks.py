@@ -5,7 +5,7 @@ from datetime import timedelta
 from redis.exceptions import RedisError
 
 from billing_desk.jobs import orphans
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,7 @@ def reminders():
 
 def reconcile_yesterday():
     """Reconcile the hospital's yesterday, store the result, and email the admins when something differs."""
-    from billing_desk.jobs.schedule import local_today
     from billing_desk.reports import reconciliations
 
-    run = reconciliations.run_and_store(local_today(utcnow()) - timedelta(days=1), started_by_id=None)
+    run = reconciliations.run_and_store(local_today() - timedelta(days=1), started_by_id=None)
     return reconciliations.summary(run)

@@ -13,7 +13,7 @@ from billing_desk.models import ReconciliationRun
 from billing_desk.reports import ops, reconciliations, stats
 from billing_desk.reports.forms import JobActionForm, RangeForm, ReconcileForm
 from billing_desk.reports.tables import percent_text, to_csv
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 require_admin_for_blueprint(bp)
@@ -110,7 +110,7 @@ def reconciliation():
     it verifies pending requests, which can book)."""
     form = ReconcileForm()
     if request.method == "GET":
-        form.day.data = utcnow().date() - timedelta(days=1)
+        form.day.data = local_today() - timedelta(days=1)
     elif form.validate_on_submit():
         run = reconciliations.run_and_store(form.day.data, started_by_id=current_user.id)
         return redirect(url_for("reports.reconciliation_run", run_id=run.id), 303)

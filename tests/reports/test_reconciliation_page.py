@@ -34,7 +34,7 @@ def lost_webhook(app, paystack_sandbox):
 def test_form_defaults_to_yesterday(admin_client):
     page = admin_client.get("/reports/reconciliation").get_data(as_text=True)
     assert f'value="{utcnow().date() - timedelta(days=1)}"' in page
-    assert "<label for=\"day\">Day (UTC)</label>" in page
+    assert "<label for=\"day\">Day</label>" in page
 
 
 def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admin_client, paystack_sandbox,
@@ -102,14 +102,14 @@ def test_the_nightly_run_stores_yesterday_and_emails_the_admins(app, admin, pays
 
     from billing_desk.billing.payments import PaymentDetails, record_payment
     from billing_desk.jobs import tasks
-    from billing_desk.jobs.schedule import local_today
+    from billing_desk.timeutil import local_today
     from billing_desk.models import EmailOutbox
     from tests.notifications.support import SmtpServer
 
     smtp = SmtpServer()
     smtp.start()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SMTP_SECURITY="none")
-    yesterday = local_today(utcnow()) - timedelta(days=1)
+    yesterday = local_today() - timedelta(days=1)
     invoice = make_issued_invoice(lines=((5000, 1),))
     payment = record_payment(invoice.id, PaymentDetails(amount_minor=5000, currency="NGN", channel="card_terminal",
                                                         paystack_reference="pos_unknown_to_paystack"))
