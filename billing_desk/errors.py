@@ -5,6 +5,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from billing_desk.api.envelope import http_error_response, is_api_request
 from billing_desk.extensions import db
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,8 @@ def _wants_json():
 
 
 def _render(code, title, message):
+    if is_api_request():  # the integration API answers in its own envelope, even for unknown URLs
+        return http_error_response(code, message)
     if _wants_json():
         return jsonify({"error": title, "message": message}), code
     return render_template("errors.html", code=code, title=title, message=message), code
