@@ -63,6 +63,8 @@ def error_response(error):
     return response
 
 
-def http_error_response(status, description):
-    """An HTTP error raised outside an API view (unknown URL, wrong method, body too large) in the envelope."""
-    return error_response(ApiError(status, STATUS_CODES.get(status, "error"), description))
+def http_error_response(error):
+    """An HTTPException (unknown URL, wrong method, body too large…) in the envelope, keeping its `Allow`."""
+    headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else None
+    return error_response(ApiError(error.code, STATUS_CODES.get(error.code, "error"), error.description,
+                                   headers=headers))

@@ -26,7 +26,7 @@ def _api_error(error):
 @bp.errorhandler(HTTPException)
 def _http_error(error):
     db.session.rollback()
-    return http_error_response(error.code, error.description)
+    return http_error_response(error)
 
 
 @bp.errorhandler(Exception)

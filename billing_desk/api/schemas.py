@@ -3,10 +3,11 @@
 Bodies are strict and closed: an unknown field is refused by name, and an amount must be a JSON integer
 (minor units) — "1500" or 1500.0 are refused. Query strings are converted from text but are closed too.
 """
+import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from billing_desk.billing.invoices import MAX_DESCRIPTION, MAX_LINES, MAX_NOTES, MAX_QUANTITY, MAX_VOID_REASON
 from billing_desk.billing.money import CURRENCIES, MAX_AMOUNT_MINOR
@@ -22,7 +23,18 @@ MAX_PAGE_SIZE = 100
 Minor = Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR, description="An amount in minor units (kobo for NGN).")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Currency = Literal[CURRENCIES]
-Text = Annotated[str, Field(min_length=1)]
+
+
+def _iso_day(value):
+    """Days only as YYYY-MM-DD text (pydantic would also read "0" as a Unix time)."""
+    if not isinstance(value, str):
+        return value  # left to the date type to refuse
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Give the day as YYYY-MM-DD.")
+    return date.fromisoformat(value)  # a real date: strict models take it as it is
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Input(BaseModel):
@@ -43,7 +55,7 @@ class PatientIn(Input):
     first_name: Annotated[str, Field(min_length=1, max_length=80)]
     last_name: Annotated[str, Field(min_length=1, max_length=80)]
     sex: Literal[SEXES] = "unknown"
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     phone: Annotated[str, Field(max_length=30)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
     address: Annotated[str, Field(max_length=500)] | None = None
@@ -63,7 +75,7 @@ class LineIn(Input):
 class InvoiceIn(Input):
     patient_id: Id
     currency: Currency = "NGN"
-    due_date: date | None = None
+    due_date: Day | None = None
     notes: Annotated[str, Field(max_length=MAX_NOTES)] | None = None
     invoice_discount_minor: Minor = 0
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
@@ -82,8 +94,7 @@ class VoidIn(Input):
 
 
 # ---- queries --------------------------------------------------------------------------------------------
-Cursor = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
-                              description="`next_cursor` of the previous page.")]
+Cursor = Annotated[str, Field(max_length=18, pattern=r"^[0-9]+$", description="`next_cursor` of the previous page.")]
 Limit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
 
@@ -107,8 +118,8 @@ class ServiceQuery(Query):
 class InvoiceQuery(Query):
     status: InvoiceStatus | None = None
     patient_id: Id | None = None
-    created_from: date | None = Field(None, description="Created on or after this day (UTC).")
-    created_to: date | None = Field(None, description="Created on or before this day (UTC).")
+    created_from: Day | None = Field(None, description="Created on or after this day (UTC).")
+    created_to: Day | None = Field(None, description="Created on or before this day (UTC).")
     limit: Limit = 50
     cursor: Cursor | None = None
 
@@ -116,8 +127,8 @@ class InvoiceQuery(Query):
 class PaymentQuery(Query):
     invoice_id: Id | None = None
     channel: Literal[CHANNELS] | None = None
-    paid_from: date | None = None
-    paid_to: date | None = None
+    paid_from: Day | None = None
+    paid_to: Day | None = None
     limit: Limit = 50
     cursor: Cursor | None = None
 

@@ -2,7 +2,7 @@
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, URLField
+from wtforms import SelectChoice, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Optional, URL, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,7 +25,7 @@ class CheckboxesField(SelectMultipleField):
 class NewKeyForm(FlaskForm):
     name = StringField("Integration name", filters=[_strip],
                        validators=[DataRequired("Name the system that will use the key."), at_most(80)])
-    scopes = CheckboxesField("Scopes", choices=[(s, SCOPE_WORDS[s]) for s in SCOPES],
+    scopes = CheckboxesField("Scopes", choices=[SelectChoice(s, SCOPE_WORDS[s]) for s in SCOPES],
                              validators=[DataRequired("Give the key at least one scope.")])
     expires_on = DayField("Expires on (optional)", validators=[Optional()])
 
@@ -44,7 +44,7 @@ class NewSubscriptionForm(FlaskForm):
         DataRequired("Enter the URL the events are sent to."), at_most(500),
         URL(require_tld=False, message="Enter a full http:// or https:// URL."),
     ])
-    events = CheckboxesField("Events", choices=[(name, name) for name in EVENTS],
+    events = CheckboxesField("Events", choices=[SelectChoice(name, name) for name in EVENTS],
                              validators=[DataRequired("Pick at least one event.")])
 
     def validate_url(self, field):

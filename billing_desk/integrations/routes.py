@@ -7,12 +7,14 @@ from billing_desk.api import keys as api_keys
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.extensions import db
 from billing_desk.integrations import outbox, service
+from billing_desk.integrations.cli import register_commands
 from billing_desk.integrations.forms import ActionForm, NewKeyForm, NewSubscriptionForm
 from billing_desk.models import ApiKey, WebhookDelivery, WebhookSubscription
 from billing_desk.models.integration import DELIVERY_STATUSES
 
-bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
+bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations", cli_group="integrations")
 require_admin_for_blueprint(bp)
+register_commands(bp.cli)
 ID = "<int(max=2147483647):{}>"
 
 

@@ -43,6 +43,7 @@ def reconcile_command(day):
 def sweep_command(every):
     """Re-queue unapplied webhooks, verify pending payment requests, expire old terminal pushes; then the
     notification sweep (lost email jobs, due retries, reminders)."""
+    from billing_desk.integrations.sweep import run_integration_sweep
     from billing_desk.notifications.sweep import run_notification_sweep
     from billing_desk.paystack import sweep
 
@@ -50,6 +51,7 @@ def sweep_command(every):
         try:
             click.echo(f"sweep: {sweep.run()}")
             click.echo(f"notification sweep: {run_notification_sweep()}")
+            click.echo(f"integration sweep: {run_integration_sweep()}")
         except Exception:
             if every is None:
                 raise

@@ -195,3 +195,13 @@ def test_rate_limit_per_key_with_retry_after(app, api):
     assert limited.status_code == 429 and error_of(limited) == ("rate_limited", None)
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert api.get("/patients", secret=new_key(name="Other")).status_code == 200  # per key
+
+
+def test_a_wrong_method_says_which_are_allowed(api):
+    response = api.client.put("/api/v1/invoices", headers=api.headers())
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_a_post_to_an_unknown_api_url_is_404_not_a_csrf_page(api):
+    response = api.post("/nothing-here", {})
+    assert response.status_code == 404 and error_of(response) == ("not_found", None)

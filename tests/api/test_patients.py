@@ -77,6 +77,6 @@ def test_services_list_with_cursor_pages(api):
     assert [s["code"] for s in api.get("/services", q="test 3").get_json()["data"]] == ["LAB3"]
 
 
-def test_a_forged_cursor_is_400(api):
+def test_a_cursor_that_is_not_an_id_is_400(api):
     response = api.get("/services", cursor="bm90LWFuLWlk")
-    assert response.status_code == 400 and error_of(response) == ("invalid_cursor", "cursor")
+    assert response.status_code == 400 and error_of(response) == ("invalid_value", "cursor")
