@@ -4,7 +4,7 @@ Times go out as ISO 8601 in UTC with a "Z"; dates as YYYY-MM-DD; amounts as inte
 currency. This module depends only on the models (the invoice rules emit webhooks built from it).
 """
 from datetime import date, datetime, timezone
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -114,27 +114,21 @@ class TerminalOut(Output):
     presence: str = Field(description="Whether a cashier can charge on it now, in words.")
 
 
-NEXT_CURSOR = Field(description="Pass as `cursor` for the next page; null on the last page.")
+T = TypeVar("T")
 
 
-class ServicePage(BaseModel):
-    data: list[ServiceOut]
-    next_cursor: str | None = NEXT_CURSOR
+class Page(BaseModel, Generic[T]):
+    """One page of a list, newest first; `Page[InvoiceOut]` is called "InvoicePage" in the document."""
+
+    data: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+    @classmethod
+    def model_parametrized_name(cls, params):
+        return params[0].__name__.removesuffix("Out") + "Page"
 
 
-class InvoicePage(BaseModel):
-    data: list[InvoiceOut]
-    next_cursor: str | None = NEXT_CURSOR
-
-
-class PaymentPage(BaseModel):
-    data: list[PaymentOut]
-    next_cursor: str | None = NEXT_CURSOR
-
-
-class RefundPage(BaseModel):
-    data: list[RefundOut]
-    next_cursor: str | None = NEXT_CURSOR
+ServicePage, InvoicePage, PaymentPage, RefundPage = (Page[out] for out in (ServiceOut, InvoiceOut, PaymentOut, RefundOut))
 
 
 class TerminalList(BaseModel):

@@ -62,13 +62,28 @@ def raw_body():
     return raw
 
 
+def _refuse_nul(value, path=()):
+    """No database column takes a NUL character: refuse it by field instead of failing on the insert."""
+    if isinstance(value, str) and "\x00" in value:
+        field = ".".join(str(part) for part in path)
+        raise ApiError(400, "invalid_value", f"{field}: text cannot contain NUL characters.", field)
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _refuse_nul(item, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, (*path, index))
+
+
 def parse_body(model, raw):
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as error:
         raise refusal(error) from None
     except RecursionError:
         raise ApiError(400, "invalid_json", "The body is nested too deeply.") from None
+    _refuse_nul(parsed.model_dump())
+    return parsed
 
 
 def parse_query(model):
@@ -77,6 +92,8 @@ def parse_query(model):
     if repeated:
         raise ApiError(400, "invalid_value", f"Give '{repeated}' once.", repeated)
     try:
-        return model.model_validate(args.to_dict())
+        parsed = model.model_validate(args.to_dict())
     except ValidationError as error:
         raise refusal(error, query=True) from None
+    _refuse_nul(parsed.model_dump())
+    return parsed

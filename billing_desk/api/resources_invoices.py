@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from billing_desk.api.envelope import ApiError
 from billing_desk.api.framework import endpoint
-from billing_desk.api.pages import keyset_page, load_or_404, within_days
+from billing_desk.api.pages import filtered_page, load_or_404
 from billing_desk.api.routes import bp
 from billing_desk.api.outputs import InvoiceOut, InvoicePage
 from billing_desk.api.schemas import InvoiceIn, InvoiceQuery, IssueIn, LinesIn, VoidIn
@@ -91,11 +91,7 @@ def get_invoice(invoice_id):
 @endpoint(bp, "/invoices", "GET", summary="List invoices, newest first", tag="Invoices", query=InvoiceQuery,
           response=InvoicePage)
 def list_invoices(query):
-    statement = select(Invoice)
-    if query.status is not None:
-        statement = statement.where(Invoice.status == query.status.value)
-    if query.patient_id is not None:
-        statement = statement.where(Invoice.patient_id == query.patient_id)
-    statement = within_days(statement, Invoice.created_at, query.created_from, query.created_to)
-    rows, next_cursor = keyset_page(statement, Invoice, query, InvoiceOut)
-    return InvoicePage(data=rows, next_cursor=next_cursor)
+    status = query.status.value if query.status is not None else None
+    return filtered_page(Invoice, InvoicePage, query,
+                         equal=((Invoice.status, status), (Invoice.patient_id, query.patient_id)),
+                         days=(Invoice.created_at, query.created_from, query.created_to))

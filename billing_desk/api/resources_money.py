@@ -1,8 +1,6 @@
 """/api/v1/payments, /refunds and /terminals: read-only. Taking money stays a desk action."""
-from sqlalchemy import select
-
 from billing_desk.api.framework import endpoint
-from billing_desk.api.pages import keyset_page, load_or_404, within_days
+from billing_desk.api.pages import filtered_page, load_or_404
 from billing_desk.api.routes import bp
 from billing_desk.api.outputs import PaymentOut, PaymentPage, RefundOut, RefundPage, TerminalList, TerminalOut
 from billing_desk.api.schemas import PaymentQuery, RefundQuery
@@ -13,14 +11,9 @@ from billing_desk.terminals.service import presence_words, terminals
 @endpoint(bp, "/payments", "GET", summary="List payments, newest first", tag="Payments", query=PaymentQuery,
           response=PaymentPage)
 def list_payments(query):
-    statement = select(Payment)
-    if query.invoice_id is not None:
-        statement = statement.where(Payment.invoice_id == query.invoice_id)
-    if query.channel is not None:
-        statement = statement.where(Payment.channel == query.channel)
-    statement = within_days(statement, Payment.paid_at, query.paid_from, query.paid_to)
-    rows, next_cursor = keyset_page(statement, Payment, query, PaymentOut)
-    return PaymentPage(data=rows, next_cursor=next_cursor)
+    return filtered_page(Payment, PaymentPage, query,
+                         equal=((Payment.invoice_id, query.invoice_id), (Payment.channel, query.channel)),
+                         days=(Payment.paid_at, query.paid_from, query.paid_to))
 
 
 @endpoint(bp, "/payments/<int:payment_id>", "GET", summary="Get a payment", tag="Payments", response=PaymentOut)
@@ -31,13 +24,8 @@ def get_payment(payment_id):
 @endpoint(bp, "/refunds", "GET", summary="List refunds, newest first", tag="Refunds", query=RefundQuery,
           response=RefundPage)
 def list_refunds(query):
-    statement = select(Refund)
-    if query.invoice_id is not None:
-        statement = statement.where(Refund.invoice_id == query.invoice_id)
-    if query.status is not None:
-        statement = statement.where(Refund.status == query.status)
-    rows, next_cursor = keyset_page(statement, Refund, query, RefundOut)
-    return RefundPage(data=rows, next_cursor=next_cursor)
+    return filtered_page(Refund, RefundPage, query,
+                         equal=((Refund.invoice_id, query.invoice_id), (Refund.status, query.status)))
 
 
 @endpoint(bp, "/refunds/<int:refund_id>", "GET", summary="Get a refund", tag="Refunds", response=RefundOut)

@@ -13,7 +13,7 @@ from billing_desk.api.envelope import ApiError
 from billing_desk.api.framework import endpoint
 from billing_desk.api.pages import keyset_page, load_or_404
 from billing_desk.api.routes import bp
-from billing_desk.api.outputs import PatientOut, PatientPage, ServiceOut, ServicePage
+from billing_desk.api.outputs import PatientOut, PatientPage, ServicePage
 from billing_desk.api.schemas import PatientIn, PatientQuery, ServiceQuery
 from billing_desk.catalog.service import matching_services
 from billing_desk.extensions import db
@@ -72,5 +72,4 @@ def get_patient(patient_id):
           response=ServicePage)
 def list_services(query):
     statement = matching_services(query.q, active_only=not query.include_inactive).order_by(None)
-    rows, next_cursor = keyset_page(statement, Service, query, ServiceOut)
-    return ServicePage(data=rows, next_cursor=next_cursor)
+    return keyset_page(statement, Service, query, ServicePage)

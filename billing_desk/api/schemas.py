@@ -118,8 +118,8 @@ class ServiceQuery(Query):
 class InvoiceQuery(Query):
     status: InvoiceStatus | None = None
     patient_id: Id | None = None
-    created_from: Day | None = Field(None, description="Created on or after this day (UTC).")
-    created_to: Day | None = Field(None, description="Created on or before this day (UTC).")
+    created_from: Day | None = Field(None, description="Created on or after this day (the hospital's calendar).")
+    created_to: Day | None = Field(None, description="Created on or before this day (the hospital's calendar).")
     limit: Limit = 50
     cursor: Cursor | None = None
 

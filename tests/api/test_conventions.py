@@ -205,3 +205,8 @@ def test_a_wrong_method_says_which_are_allowed(api):
 def test_a_post_to_an_unknown_api_url_is_404_not_a_csrf_page(api):
     response = api.post("/nothing-here", {})
     assert response.status_code == 404 and error_of(response) == ("not_found", None)
+
+
+def test_nul_characters_are_refused_by_field(api):
+    assert error_of(api.post("/patients", {**PATIENT, "address": "1 Marina\x00Road"})) == ("invalid_value", "address")
+    assert error_of(api.get("/patients", q="ada\x00")) == ("invalid_value", "q")

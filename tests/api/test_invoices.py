@@ -1,5 +1,5 @@
 """/api/v1/invoices through the invoice rules: drafts, lines, issue, void, get, list."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -7,6 +7,7 @@ from sqlalchemy import select
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice
+from billing_desk.timeutil import local_today
 from tests.api.conftest import error_of
 from tests.factories import make_patient, make_service
 
@@ -116,10 +117,11 @@ def test_get_and_list_with_filters_and_cursor(api, patient, consult):
     assert [i["id"] for i in rest["data"]] == [ids[0]] and rest["next_cursor"] is None
     assert [i["id"] for i in api.get("/invoices", status="issued").get_json()["data"]] == [ids[0]]
     assert len(api.get("/invoices", status="draft").get_json()["data"]) == 3
-    today = date.today()
+    today = local_today()
     assert len(api.get("/invoices", created_from=today.isoformat(), created_to=today.isoformat()).get_json()["data"]) == 4
     assert api.get("/invoices", created_from=(today + timedelta(days=1)).isoformat()).get_json()["data"] == []
     assert api.get("/invoices", created_to="9999-12-31").status_code == 200
+    assert api.get("/invoices", created_from="0001-01-01").status_code == 200
     assert other_id in [i["id"] for i in api.get("/invoices").get_json()["data"]]
     bad = api.get("/invoices", status="lost")
     assert bad.status_code == 400 and error_of(bad) == ("invalid_value", "status")
