@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Blueprint, g, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
-from billing_desk.api.envelope import ApiError, error_response, http_error_response
+from billing_desk.api.envelope import ApiError, error_response, http_error_response, request_id
 from billing_desk.auth.access import public
 from billing_desk.extensions import csrf, db
 
@@ -32,7 +32,7 @@ def _http_error(error):
 @bp.errorhandler(Exception)
 def _unexpected(error):
     db.session.rollback()
-    log.exception("unexpected error in the API")
+    log.exception("unexpected error in the API request_id=%s", request_id())
     g.api_error_code = "internal_error"
     return error_response(ApiError(500, "internal_error", "Something went wrong; nothing was saved."))
 

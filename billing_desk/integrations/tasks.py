@@ -7,6 +7,7 @@ is a failed try, retried with backoff until WEBHOOK_RETRY_SECONDS is used up.
 import logging
 
 import requests
+import urllib3
 from flask import current_app
 from sqlalchemy import and_, or_, update
 
@@ -48,15 +49,18 @@ def _post(row):
         "BillingDesk-Delivery": str(row.id),
         signing.HEADER: signing.header_value(row.subscription.secret, body),
     }
-    return requests.post(row.subscription.url, data=body, headers=headers, allow_redirects=False,
-                         timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    # Streamed, and only the start of the answer read: a receiver cannot fill the worker's memory.
+    with requests.post(row.subscription.url, data=body, headers=headers, allow_redirects=False, stream=True,
+                       timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"]) as response:
+        start = response.raw.read(MAX_KEPT_RESPONSE, decode_content=True)
+        return response.status_code, start.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _record(delivery_id, *, status_code=None, text=None, error=None):
     """Keep what the receiver said; returns True when another try is planned."""
     row = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     row.response_status = status_code
-    row.response_body = text[:MAX_KEPT_RESPONSE] if text is not None else None
+    row.response_body = text
     if status_code is not None and 200 <= status_code < 300:
         row.status, row.delivered_at, row.last_error = DELIVERED, utcnow(), None
         db.session.commit()
@@ -77,11 +81,11 @@ def deliver_webhook(delivery_id):
         return None
     row = db.session.get(WebhookDelivery, delivery_id)
     try:
-        response = _post(row)
-    except requests.RequestException as error:
+        status_code, text = _post(row)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         retry = _record(delivery_id, error=f"No answer: {type(error).__name__}: {error}")
     else:
-        retry = _record(delivery_id, status_code=response.status_code, text=response.text)
+        retry = _record(delivery_id, status_code=status_code, text=text)
     status = db.session.get(WebhookDelivery, delivery_id).status
     log.info("webhook delivery %s (%s) -> %s", delivery_id, row.event, status)
     if retry:
