@@ -22,6 +22,8 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "api",
+    "integrations",
 )
 
 log = logging.getLogger(__name__)

@@ -60,6 +60,11 @@ ACTION_LABELS = {
     "staff.locked": "Account locked after failed sign-ins",
     "staff.unlocked": "Staff account unlocked",
     "staff.default_terminal": "Default terminal changed",
+    "api_key.created": "API key created",
+    "api_key.revoked": "API key revoked",
+    "webhook_subscription.created": "Integration webhook added",
+    "webhook_subscription.updated": "Integration webhook changed",
+    "webhook_delivery.replayed": "Integration webhook delivery sent again",
 }
 
 

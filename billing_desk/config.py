@@ -90,6 +90,12 @@ def load_config():
             "HOSPITAL_FOOTER", "Thank you for choosing us. Please keep this document for your records."
         ),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(ROOT_DIR / "instance" / "pdf-cache")),
+        # The integration API (billing_desk.api): requests per key, and the largest JSON body accepted.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        "API_MAX_BODY_BYTES": _env_int("API_MAX_BODY_BYTES", 64 * 1024),
+        # Outbound integration webhooks (billing_desk.integrations): per-try timeout and the waits between tries.
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        "WEBHOOK_RETRY_SECONDS": os.environ.get("WEBHOOK_RETRY_SECONDS", "30,120,600,3600,21600"),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
         "ACCOUNT_LOCK_THRESHOLD": _env_int("ACCOUNT_LOCK_THRESHOLD", 5),
         "ACCOUNT_LOCK_MINUTES": _env_int("ACCOUNT_LOCK_MINUTES", 15),
