@@ -60,6 +60,10 @@ ACTION_LABELS = {
     "staff.locked": "Account locked after failed sign-ins",
     "staff.unlocked": "Staff account unlocked",
     "staff.default_terminal": "Default terminal changed",
+    "account.deposit": "Deposit taken",
+    "account.credit": "Credit added to the account",
+    "account.applied": "Account money applied to an invoice",
+    "account.refund": "Account money refunded",
 }
 
 
