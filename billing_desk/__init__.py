@@ -22,6 +22,7 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "accounts",
 )
 
 log = logging.getLogger(__name__)

@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "account.credit": "Credit added to the account",
     "account.applied": "Account money applied to an invoice",
     "account.refund": "Account money refunded",
+    "account_document.printed": "Deposit receipt or refund document printed",
 }
 
 

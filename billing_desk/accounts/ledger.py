@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from billing_desk import audit
-from billing_desk.billing.money import MAX_AMOUNT_MINOR, check_currency, format_money, InvalidAmount
+from billing_desk.billing.money import MAX_AMOUNT_MINOR, InvalidAmount, check_currency, format_money
 from billing_desk.extensions import db
 from billing_desk.models import AccountEntry, Patient
 
@@ -122,10 +122,15 @@ def take(patient_id, kind, amount_minor, currency, *, actor_id, **fields):
         raise ValueError(f"{kind!r} does not take money from an account")
     _check_amount(amount_minor, currency)
     patient = lock_account(patient_id)
+    ensure_left(patient_id, amount_minor, currency)
+    return _add(patient, kind, amount_minor, currency, actor_id=actor_id, **fields)
+
+
+def ensure_left(patient_id, amount_minor, currency):
+    """Refuse when the account holds less than `amount_minor`; meaningful only under `lock_account`."""
     left = balance_minor(patient_id, currency)
     if amount_minor > left:
         raise AccountRefused(
             f"Only {format_money(left, currency)} is left on the account; {format_money(amount_minor, currency)} "
             "is more than that.",
         )
-    return _add(patient, kind, amount_minor, currency, actor_id=actor_id, **fields)

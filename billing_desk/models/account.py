@@ -12,6 +12,7 @@ from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
 ENTRY_KINDS = ("deposit", "credit", "applied", "refund")
+DOCUMENT_PREFIXES = {"deposit": "DEP", "refund": "DRF"}
 
 
 class AccountEntry(db.Model):
@@ -44,12 +45,18 @@ class AccountEntry(db.Model):
     patient = relationship("Patient")
     payment = relationship("Payment")
     created_by = relationship("Staff")
+    approval = relationship("ApprovalRequest")
 
     __table_args__ = (
         Index("ix_account_entries_patient_id_created_at", "patient_id", "created_at"),
         CheckConstraint(f"kind IN {ENTRY_KINDS!r}", name="kind"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
+
+    @property
+    def document_number(self):
+        """The number printed on a deposit receipt (DEP-…) or a refund document (DRF-…)."""
+        return f"{DOCUMENT_PREFIXES.get(self.kind, 'ACC')}-{self.id:06d}"
 
     def __repr__(self):
         return f"<AccountEntry {self.id} {self.kind} {self.amount_minor} {self.currency}>"
