@@ -23,6 +23,7 @@ BLUEPRINT_PACKAGES = (
     "reports",
     "terminals",
     "accounts",
+    "approvals",
 )
 
 log = logging.getLogger(__name__)

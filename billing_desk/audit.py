@@ -64,6 +64,9 @@ ACTION_LABELS = {
     "account.credit": "Credit added to the account",
     "account.applied": "Account money applied to an invoice",
     "account.refund": "Account money refunded",
+    "approval.requested": "Approval asked for",
+    "approval.approved": "Approved by a supervisor",
+    "approval.rejected": "Rejected by a supervisor",
     "account_document.printed": "Deposit receipt or refund document printed",
 }
 

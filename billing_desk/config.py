@@ -66,6 +66,11 @@ def load_config():
         "REQUIRE_OPEN_SHIFT": _env_bool("REQUIRE_OPEN_SHIFT", True),
         # Closing a shift short or over by more than this (minor units; ₦1,000) needs a reason.
         "SHIFT_VARIANCE_REASON_THRESHOLD_MINOR": _env_int("SHIFT_VARIANCE_REASON_THRESHOLD_MINOR", 100_000),
+        # Four-eyes approvals (billing_desk.approvals.policy): amounts of the threshold (minor units) or more need
+        # a supervisor's approval; 0 means every one does. Voiding an issued invoice needs one unless turned off.
+        "APPROVAL_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_VOID_REQUIRED": _env_bool("APPROVAL_VOID_REQUIRED", True),
         "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),
         "HOSPITAL_ADDRESS": os.environ.get("HOSPITAL_ADDRESS", "12 Marina Road, Lagos Island, Lagos"),
         "HOSPITAL_PHONE": os.environ.get("HOSPITAL_PHONE", "+234 1 270 0000"),

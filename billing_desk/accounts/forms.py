@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, Regexp
 
+from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount
 from billing_desk.forms import CURRENCY_MESSAGE, FORM_OUT_OF_DATE, at_most
 from billing_desk.models.payment import CHANNEL_LABELS
@@ -75,7 +76,7 @@ class ApplyDepositForm(AmountForm):
     PREFIX = "from_deposit"
 
 
-class AccountRefundForm(DepositForm):
+class AccountRefundForm(SupervisorSignOff, DepositForm):
     PREFIX = "refund"
     channel = RadioField("Give back as", choices=CHANNEL_CHOICES, default="cash",
                          validators=[InputRequired("Choose cash or bank transfer.")],

@@ -1,10 +1,12 @@
 """Account pages: the patient's account, deposits, paying from the deposit, refunds of what is left, documents."""
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, update
 
 from billing_desk import audit, pdf
 from billing_desk.accounts import deposits, ledger
+from billing_desk.approvals import policy
+from billing_desk.approvals import service as approvals
 from billing_desk.accounts.forms import AccountRefundForm, ApplyDepositForm, DepositForm
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PaymentRefused
@@ -91,23 +93,44 @@ def apply_deposit(invoice_id):
 
 @bp.post(f"/patients/{PATIENT_ID}/account/refunds")
 def refund(patient_id):
+    """Refund what is left: at once below the threshold, signed by a supervisor on the form, or queued."""
     patient = db.get_or_404(Patient, patient_id)
     form = AccountRefundForm()
     if form.validate_on_submit():
         try:
-            entry, _new = deposits.refund_unused(
-                patient.id, form.amount_minor, form.currency.data, channel=form.channel.data,
-                reason=form.reason.data, reference=form.reference.data, actor_id=current_user.id,
-                submission_key=form.submission_key.data,
-            )
-        except ledger.AccountRefused as refused:
+            outcome, result = _refund(patient, form)
+        except approvals.SignOffRefused as refused:
+            db.session.commit()  # only the supervisor's failed sign-in count was written
+            form.refuse(str(refused))
+        except (policy.ApprovalRefused, ledger.AccountRefused) as refused:
             db.session.rollback()
             form.refuse(str(refused))
         else:
             db.session.commit()
-            flash(f"{format_money(entry.amount_minor, entry.currency)} refunded from the account.", "success")
-            return redirect(url_for(".entry", entry_id=entry.id), 303)
+            if outcome == "queued":
+                flash("The refund waits for a supervisor's approval in the approvals queue.", "info")
+                return redirect(url_for(".show", patient_id=patient.id), 303)
+            flash(f"{format_money(result.amount_minor, result.currency)} refunded from the account.", "success")
+            return redirect(url_for(".entry", entry_id=result.id), 303)
     return _account_page(patient, refund_form=form, status=422)
+
+
+def _refund(patient, form):
+    params = {"patient_id": patient.id, "amount_minor": form.amount_minor, "currency": form.currency.data,
+              "channel": form.channel.data, "reference": form.reference.data, "reason": form.reason.data,
+              "submission_key": form.submission_key.data}
+    thresholds = policy.Thresholds.from_config(current_app.config)
+    if not policy.needs_approval(policy.REFUND_DEPOSIT, thresholds, amount_minor=form.amount_minor):
+        entry, _new = deposits.refund_unused(
+            patient.id, form.amount_minor, form.currency.data, channel=form.channel.data, reason=form.reason.data,
+            reference=form.reference.data, actor_id=current_user.id, submission_key=form.submission_key.data,
+        )
+        return "done", entry
+    return approvals.ask(
+        policy.REFUND_DEPOSIT, params, requester_id=current_user.id, reason=form.reason.data,
+        amount_minor=form.amount_minor, currency=form.currency.data, patient_id=patient.id,
+        submission_key=form.submission_key.data, **form.sign_off(),
+    )
 
 
 @bp.get(f"/account-entries/{ENTRY_ID}")

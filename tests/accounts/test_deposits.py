@@ -5,6 +5,7 @@ from billing_desk.accounts import ledger
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment
 from billing_desk.shifts import service as shifts
+from tests.accounts.conftest import SUE
 from tests.accounts.helpers import entries_of, pay_from_deposit, refund_from_account, take_deposit
 from tests.factories import make_issued_invoice, make_patient
 from tests.notifications.support import pdf_text
@@ -103,21 +104,23 @@ def test_a_deposit_in_another_currency_cannot_pay(cashier_client, patient):
     assert response.status_code == 422 and "Only ₦0.00 is left" in response.get_data(as_text=True)
 
 
-def test_the_unused_deposit_is_refunded_with_its_own_document(cashier_client, patient):
+def test_the_unused_deposit_is_refunded_with_its_own_document(cashier_client, patient, supervisor):
     take_deposit(cashier_client, patient, "10000")
 
-    refused = refund_from_account(cashier_client, patient, "10000.01")
-    done = refund_from_account(cashier_client, patient, "10000")
+    refused = refund_from_account(cashier_client, patient, "10000.01", **SUE)
+    done = refund_from_account(cashier_client, patient, "10000", **SUE)
 
     assert refused.status_code == 422 and "Only ₦10,000.00 is left" in refused.get_data(as_text=True)
     assert done.status_code == 303 and _balance(patient) == 0
     refund = entries_of(patient)[-1]
     text = pdf_text(cashier_client.post_form(f"/account-entries/{refund.id}/document/a4").data)
     assert "Deposit refund" in text and refund.document_number in text and "Discharged early" in text
+    assert "Approved by" in text and "Sue Supervisor" in text
 
 
 def test_cash_deposits_and_their_refunds_are_in_the_drawer_count(app, cashier, cashier_client, patient):
     app.config["REQUIRE_OPEN_SHIFT"] = True
+    app.config["APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR"] = 1_000_000  # ₦10,000 and over need a supervisor
     assert "Open a shift" in take_deposit(cashier_client, patient, "100").get_data(as_text=True)
     shift = shifts.open_shift(cashier.id, 100_000, currency="NGN")
     db.session.commit()
