@@ -24,6 +24,7 @@ BLUEPRINT_PACKAGES = (
     "terminals",
     "accounts",
     "approvals",
+    "statements",
 )
 
 log = logging.getLogger(__name__)

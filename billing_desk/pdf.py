@@ -259,3 +259,8 @@ def render_account_entry_pdf(entry, copy_number, paper="a4"):
         "account_entry.html", paper, entry=entry, patient=entry.patient,
         copy_label=f"COPY {copy_number}" if copy_number >= 2 else None,
     )
+
+
+def render_statement_pdf(statement):
+    """The A4 statement of account (`accounts.statement.Statement`) with its running balance."""
+    return _render("statement.html", "a4", statement=statement, patient=statement.patient)

@@ -36,6 +36,7 @@ NAVIGATION = (
     ("admin.index", "Admin", True),
     ("terminals.index", "Terminals", True),
     ("reports.statistics", "Statistics", True),
+    ("statements.aging_report", "Aging", True),
 )
 
 

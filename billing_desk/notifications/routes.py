@@ -154,7 +154,8 @@ def resend(outbox_id):
         return back
     db.session.commit()
     outbox.dispatch([row])
-    flash(f"{outbox.kind_label(row)} email for invoice {row.invoice.number} queued again for {row.recipient}.",
+    about = f"invoice {row.invoice.number}" if row.invoice else row.patient.full_name
+    flash(f"{outbox.kind_label(row)} email for {about} queued again for {row.recipient}.",
           "success")
     return back
 

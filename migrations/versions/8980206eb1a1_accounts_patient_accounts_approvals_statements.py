@@ -1,8 +1,9 @@
-"""Patient accounts (deposits, credit, applied, refunded as entries) and four-eyes approval requests.
+"""Patient accounts (deposits, credit, applied, refunded as entries), four-eyes approval requests, and
+statement emails in the outbox (about a patient and a period rather than one invoice).
 
-Revision ID: 0922ede3cb2d
+Revision ID: 8980206eb1a1
 Revises: 5c5e3fc97bf1
-Create Date: 2026-12-01 21:49:49.308007
+Create Date: 2026-12-01 22:30:51.001823
 
 """
 from alembic import op
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0922ede3cb2d'
+revision = '8980206eb1a1'
 down_revision = '5c5e3fc97bf1'
 branch_labels = None
 depends_on = None
@@ -80,9 +81,40 @@ def upgrade():
         batch_op.create_index('ix_account_entries_patient_id_created_at', ['patient_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_entries_shift_id'), ['shift_id'], unique=False)
 
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('patient_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('statement_currency', sa.String(length=3), nullable=True))
+        batch_op.add_column(sa.Column('statement_first', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('statement_last', sa.Date(), nullable=True))
+        batch_op.alter_column('invoice_id',
+               existing_type=sa.INTEGER(),
+               nullable=True)
+        batch_op.create_index(batch_op.f('ix_email_outbox_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_email_outbox_patient_id_patients'), 'patients', ['patient_id'], ['id'])
+        batch_op.drop_constraint(batch_op.f('ck_email_outbox_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_email_outbox_kind'),
+                                         "kind IN ('invoice', 'receipt', 'reminder', 'statement')")
+    # Rows written before this revision are all about an invoice: they name its patient too.
+    op.execute("UPDATE email_outbox SET patient_id = "
+               "(SELECT invoices.patient_id FROM invoices WHERE invoices.id = email_outbox.invoice_id)")
+
 
 
 def downgrade():
+    op.execute("DELETE FROM email_outbox WHERE kind = 'statement'")
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_email_outbox_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_email_outbox_kind'), "kind IN ('invoice', 'receipt', 'reminder')")
+        batch_op.drop_constraint(batch_op.f('fk_email_outbox_patient_id_patients'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_email_outbox_patient_id'))
+        batch_op.alter_column('invoice_id',
+               existing_type=sa.INTEGER(),
+               nullable=False)
+        batch_op.drop_column('statement_last')
+        batch_op.drop_column('statement_first')
+        batch_op.drop_column('statement_currency')
+        batch_op.drop_column('patient_id')
+
     with op.batch_alter_table('account_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_entries_shift_id'))
         batch_op.drop_index('ix_account_entries_patient_id_created_at')
