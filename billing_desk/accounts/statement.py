@@ -10,7 +10,7 @@ balances due minus the account balance, which `tests/accounts/test_statement.py`
 A patient's records are few, so the lines are built in Python from a handful of indexed queries.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from billing_desk.accounts import ledger
 from billing_desk.extensions import db
 from billing_desk.models import AccountEntry, Invoice, Payment, Refund
 from billing_desk.models.payment import channel_label
+from billing_desk.timeutil import days_span_utc
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def _account_lines(patient_id, currency, end):
 
 
 def build_statement(patient, currency, first, last):
-    """The statement for the days `first`..`last` (both included, UTC), with its opening balance."""
-    start, end = datetime.combine(first, time.min), datetime.combine(last + timedelta(days=1), time.min)
+    """The statement for the hospital's days `first`..`last` (both included), with its opening balance."""
+    start, end = days_span_utc(first, last)
     events = sorted(
         (*_invoice_lines(patient.id, currency, end), *_payment_lines(patient.id, currency, end),
          *_account_lines(patient.id, currency, end)),

@@ -8,7 +8,7 @@ from wtforms.validators import Optional, Regexp
 
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY
 from billing_desk.forms import CURRENCY_MESSAGE, FORM_OUT_OF_DATE, DayField
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
@@ -23,7 +23,7 @@ class PeriodForm(Form):
     def validate(self, extra_validators=None):
         """Fills in a missing end (today) and start (DEFAULT_DAYS before it); refuses a backwards period."""
         valid = super().validate(extra_validators)
-        self.last.data = self.last.data or utcnow().date()
+        self.last.data = self.last.data or local_today()
         self.first.data = self.first.data or self.last.data - timedelta(days=DEFAULT_DAYS)
         if self.first.data > self.last.data:
             self.first.errors = [*self.first.errors, "The start must not be after the end."]

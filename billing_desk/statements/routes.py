@@ -16,7 +16,7 @@ from billing_desk.notifications import outbox
 from billing_desk.reports.tables import escape_cell
 from billing_desk.statements import aging
 from billing_desk.statements.forms import EmailStatementForm, PeriodForm
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("statements", __name__)
 
@@ -78,7 +78,7 @@ def _supervisors_only():
 @bp.get("/reports/aging")
 def aging_report():
     _supervisors_only()
-    today = utcnow().date()
+    today = local_today()
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     count = aging.patients_with_balance(today)
     return render_template(
@@ -91,7 +91,7 @@ def aging_report():
 @bp.get("/reports/aging.csv")
 def aging_csv():
     _supervisors_only()
-    today = utcnow().date()
+    today = local_today()
 
     def lines():
         buffer = io.StringIO()
