@@ -24,6 +24,9 @@ BLUEPRINT_PACKAGES = (
     "terminals",
     "api",
     "integrations",
+    "accounts",
+    "approvals",
+    "statements",
 )
 
 log = logging.getLogger(__name__)

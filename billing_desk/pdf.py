@@ -249,3 +249,18 @@ def render_receipt_pdf(payment, copy_number, paper="a4"):
         "receipt.html", paper, payment=payment, invoice=invoice, patient=invoice.patient,
         balance_after=balance_after(payment), copy_label=f"COPY {copy_number}" if copy_number >= 2 else None,
     )
+
+
+# -- patients' accounts ------------------------------------------------------------------------------------
+
+def render_account_entry_pdf(entry, copy_number, paper="a4"):
+    """A deposit receipt or a deposit refund document for one account entry, numbered like a receipt."""
+    return _render(
+        "account_entry.html", paper, entry=entry, patient=entry.patient,
+        copy_label=f"COPY {copy_number}" if copy_number >= 2 else None,
+    )
+
+
+def render_statement_pdf(statement):
+    """The A4 statement of account (`accounts.statement.Statement`) with its running balance."""
+    return _render("statement.html", "a4", statement=statement, patient=statement.patient)
