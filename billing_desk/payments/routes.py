@@ -78,16 +78,39 @@ def _pdf_response(filename, data, *, disposition):
 
 @bp.post(f"/payments/{PAYMENT_ID}/receipt/<any(a4, roll):paper>")
 def print_receipt(payment_id, paper):
-    """Print a receipt at the desk: counted and audited (a POST), "COPY n" from the second print on.
+    """Print a receipt at the desk: counted and audited (a POST), then the printable receipt with that copy number.
 
-    The PDF is rendered before the commit, so a print that fails to render is not counted.
+    Copies are counted per receipt whatever the paper: A4 then roll is the original and "COPY 2".
     """
     payment = db.get_or_404(Payment, payment_id)
     copy_number = count_receipt_print(payment, paper=paper, actor_id=current_user.id)
-    data = pdf.render_receipt_pdf(payment, copy_number, paper=paper)
     db.session.commit()
-    filename = f"receipt-{payment.invoice.number}-{payment.id}-copy{copy_number}-{paper}.pdf"
-    return _pdf_response(filename, data, disposition="inline")
+    return redirect(url_for(".receipt", payment_id=payment.id, paper=paper, copy=copy_number), 303)
+
+
+@bp.get(f"/payments/{PAYMENT_ID}/receipt/<any(a4, roll):paper>/<int(min=1):copy>")
+def receipt(payment_id, paper, copy):
+    """The printable HTML receipt of one counted print; the page opens the browser's print dialog.
+
+    Only copies already counted exist, so a receipt cannot be reprinted as an original by editing the address.
+    """
+    payment = db.get_or_404(Payment, payment_id)
+    if copy > payment.receipt_print_count:
+        abort(404, "That copy of the receipt has not been printed; print it from the invoice.")
+    invoice = payment.invoice
+    return render_template(
+        "payments/receipt.html", payment=payment, invoice=invoice, patient=invoice.patient, paper=paper,
+        paper_label=PAPER_LABELS[paper], balance_after=pdf.balance_after(payment), copy_label=pdf.copy_label(copy),
+    )
+
+
+@bp.get(f"/payments/{PAYMENT_ID}/receipt-<any(a4, roll):paper>.pdf")
+def receipt_pdf(payment_id, paper):
+    """The receipt as a PDF to download: the patient's copy (the one emailed), not a desk print, so not counted."""
+    payment = db.get_or_404(Payment, payment_id)
+    data = pdf.render_receipt_pdf(payment, 0, paper=paper)
+    return _pdf_response(f"receipt-{payment.invoice.number}-{payment.id}-{paper}.pdf", data,
+                         disposition="attachment")
 
 
 @bp.get(f"/invoices/{ID}/invoice.pdf")
