@@ -67,7 +67,7 @@ class Payment(db.Model):
             value = authorization.get(key)
             return value.strip()[:size] or None if isinstance(value, str) else None
 
-        last4 = text("last4", 4)
+        last4 = text("last4", 100)
         self.card_brand = text("brand", 20)
         self.card_last4 = last4 if last4 and len(last4) == 4 and last4.isdigit() else None
         self.card_authorization = text("authorization_code", 100)
