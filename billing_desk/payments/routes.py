@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from billing_desk import pdf
-from billing_desk.billing.money import format_money
+from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.billing.payments import PaymentRefused
 from billing_desk.extensions import db
 from billing_desk.invoices.routes import ID, MAX_ID
@@ -22,10 +22,12 @@ PAYMENT_ID = f"<int(max={MAX_ID}):payment_id>"
 PAPER_LABELS = {"a4": "A4", "roll": "80 mm roll"}
 
 
-def new_payment_form():
-    """An empty desk payment form with its own submission key (one per rendered form)."""
+def new_payment_form(invoice):
+    """A desk payment form for `invoice` with its own submission key (one per rendered form), the amount
+    filled in with the balance due: the usual payment is all of it."""
     form = DeskPaymentForm(formdata=None)
     form.submission_key.data = uuid.uuid4().hex
+    form.amount.data = to_major_text(invoice.balance_due_minor) if invoice.balance_due_minor else ""
     return form
 
 
@@ -41,7 +43,7 @@ def new(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id)
     form = DeskPaymentForm()
     if not form.is_submitted():
-        return render_template("payments/new.html", invoice=invoice, form=new_payment_form())
+        return render_template("payments/new.html", invoice=invoice, form=new_payment_form(invoice))
     if form.validate_on_submit():
         try:
             payment, email, is_new = take_desk_payment(
