@@ -22,15 +22,11 @@ def index():
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = service.search_patients(q, page)
-<<<<<<< HEAD
     # Search as you type asks for the results alone (X-Requested-With), and swaps them into the page.
     template = "patients/_results.html" if request.headers.get("X-Requested-With") == "fetch" else "patients/index.html"
-    response = make_response(render_template(template, q=q, pagination=pagination, today=date.today()))
+    response = make_response(render_template(template, q=q, pagination=pagination, today=local_today()))
     response.vary.add("X-Requested-With")  # the same address answers with the page or the results alone
     return response
-=======
-    return render_template("patients/index.html", q=q, pagination=pagination, today=local_today())
->>>>>>> main
 
 
 def _render_form(form, *, patient=None, duplicates=(), status=200):
@@ -76,12 +72,8 @@ def show(patient_id):
     patient = db.get_or_404(Patient, patient_id)
     views = current_app.view_functions
     return render_template(
-<<<<<<< HEAD
-        "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=date.today(),
-        balances=service.balances_of(patient), open_statuses=service.OPEN_STATUSES,
-=======
         "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=local_today(),
->>>>>>> main
+        balances=service.balances_of(patient), open_statuses=service.OPEN_STATUSES,
         can_invoice="invoices.new" in views, invoice_pages="invoices.show" in views,
     )
 
