@@ -22,6 +22,7 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "desk",
 )
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Desk payments (cash and bank transfer), the payment page with its change, receipt prints and invoice PDFs."""
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from billing_desk import pdf
@@ -15,6 +15,7 @@ from billing_desk.notifications.compose import invoice_pdf as invoice_pdf_file
 from billing_desk.payments.forms import DeskPaymentForm
 from billing_desk.payments.service import count_receipt_print, take_desk_payment
 from billing_desk.public.links import is_payable
+from billing_desk.shifts.service import open_shift_of
 
 bp = Blueprint("payments", __name__)
 
@@ -34,7 +35,13 @@ def new_payment_form(invoice):
 @bp.app_context_processor
 def _template_helpers():
     """For `payments/_desk_payment.html`, which the invoice page includes."""
-    return {"desk_payment_form": new_payment_form, "can_take_payment": is_payable, "paper_labels": PAPER_LABELS}
+    return {"desk_payment_form": new_payment_form, "can_take_payment": is_payable, "paper_labels": PAPER_LABELS,
+            "needs_shift": needs_shift}
+
+
+def needs_shift():
+    """Whether the signed-in cashier must open a shift before taking cash or a transfer."""
+    return bool(current_app.config["REQUIRE_OPEN_SHIFT"]) and open_shift_of(current_user.id) is None
 
 
 @bp.route(f"/invoices/{ID}/payments", methods=["GET", "POST"])
