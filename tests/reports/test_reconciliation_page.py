@@ -46,7 +46,7 @@ def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admi
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for text in ("1 difference(s) to look at", f"{walk_in}: Paystack 400000 NGN — desk: NOT RECORDED",
+    for text in ("1 difference(s) to look at", f"{walk_in}: Paystack ₦4,000.00 — desk: NOT RECORDED",
                  "<dt>Card payments at the desk</dt><dd>1</dd>", "<dt>Successful transactions at Paystack</dt><dd>2</dd>",
                  "1 (1 booked now, 0 flagged for review)"):
         assert text in page, text
@@ -67,7 +67,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Could not verify" in page and "PaystackUnavailable" in page
-    assert f"{reference}: Paystack 750000 NGN — desk: NOT RECORDED" in page
+    assert f"{reference}: Paystack ₦7,500.00 — desk: NOT RECORDED" in page
     assert db.session.scalars(select(Payment)).all() == []
 
 
