@@ -27,6 +27,7 @@ BLUEPRINT_PACKAGES = (
     "accounts",
     "approvals",
     "statements",
+    "desk",
 )
 
 log = logging.getLogger(__name__)
