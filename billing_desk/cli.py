@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi users create`, `worker`, `paystack-sandbox`, …"""
+"""Flask CLI commands: `flask --app wsgi users create`, `worker`, `sweep`, …"""
 import re
 
 import click
@@ -69,11 +69,9 @@ def seed_demo_command():
 
 def register(app):
     from billing_desk.paystack.cli import paystack_cli, sweep_command
-    from billing_desk.sandbox.cli import paystack_sandbox_command
 
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(paystack_sandbox_command)
     app.cli.add_command(paystack_cli)
     app.cli.add_command(sweep_command)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from billing_desk.auth.access import admin_required
 from billing_desk.extensions import db
 from billing_desk.models import EmailOutbox, Invoice
-from billing_desk.notifications import catcher, outbox
+from billing_desk.notifications import caught_mail, outbox
 from billing_desk.notifications.forms import EmailLogFilterForm, ResendForm, SendInvoiceForm
 from billing_desk.notifications.settings import setting
 
@@ -202,13 +202,13 @@ def _caught_path(name):
 def catcher_read(name):
     """One caught message to read: headers, the plain text, the HTML in a sandboxed frame, the attachments."""
     return render_template("notifications/catcher_message.html", name=name,
-                           message=catcher.read_message(_caught_path(name)))
+                           message=caught_mail.read_message(_caught_path(name)))
 
 
 @bp.get("/admin/mail-catcher/<name>/attachments/<int:number>")
 @admin_required
 def catcher_attachment(name, number):
-    found = catcher.attachment(_caught_path(name), number)
+    found = caught_mail.attachment(_caught_path(name), number)
     if found is None:
         abort(404, "That message has no such attachment.")
     filename, content_type, data = found

@@ -17,7 +17,7 @@ from tests.browser.harness import WorkerProcess, failure_screenshot, launch_chro
 from tests.conftest import test_config
 from tests.notifications.support import SmtpServer, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 from tests.paystack.webhook_fixtures import REDIS_URL, LiveServer, clean_queues
-from tests.sandbox.running import SECRET, PaystackSandbox
+from tests.devtools.sandbox.running import SECRET, PaystackSandbox
 
 pytestmark = pytest.mark.integration
 

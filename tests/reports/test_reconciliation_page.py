@@ -11,7 +11,7 @@ from billing_desk.paystack import sync
 from billing_desk.timeutil import utcnow
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import form_post
-from tests.sandbox.running import paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
+from tests.devtools.sandbox.running import paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
