@@ -107,6 +107,11 @@ def charge_on_terminal(page, terminal_name):
     expect(page.get_by_role("heading", level=1)).to_contain_text(words("Card payment"))
 
 
+def screen_status(page):
+    """The waiting screen's live status (not a flash message, which is a status too)."""
+    return page.get_by_role("region", name="Status").get_by_role("status")
+
+
 def on_sandbox_terminal(sandbox_page, desk, terminal_name, button, amount=None):
     """The patient's card on the sandbox's virtual terminal page: press the button whose name starts with
     `button` on `terminal_name`, once it shows the payment (of `amount`, when given) waiting."""

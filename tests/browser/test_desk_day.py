@@ -15,8 +15,8 @@ from billing_desk.extensions import db
 from billing_desk.paystack import sync
 from tests.browser.harness import axe_violations
 from tests.browser.steps import (
-    build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift, register_patient, shoot,
-    sign_in, take_cash, wait_for_messages, words,
+    build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift, register_patient,
+    screen_status, shoot, sign_in, take_cash, wait_for_messages, words,
 )
 from tests.factories import make_patient, make_service, make_staff
 from tests.notifications.helpers import links_in, parts
@@ -60,14 +60,14 @@ def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium,
     expect(page.get_by_role("main")).to_contain_text("₦1,000.00")
     page.get_by_role("main").get_by_role("link", name=words("invoice")).first.click()
     charge_on_terminal(page, "Desk 1")
-    expect(page.get_by_role("status")).to_contain_text(words("waiting for the patient"))
+    expect(screen_status(page)).to_contain_text(words("waiting for the patient"))
     shoot(page, "waiting-screen")
     check_accessible(page)
 
     sandbox_page = page.context.new_page()
     on_sandbox_terminal(sandbox_page, desk, "Desk 1", "Approve", amount=CARD)
     sandbox_page.close()
-    expect(page.get_by_role("status")).to_contain_text("PAID", timeout=30_000)
+    expect(screen_status(page)).to_contain_text("PAID", timeout=30_000)
     shoot(page, "paid")
     check_accessible(page)
 
