@@ -15,8 +15,8 @@ from billing_desk.extensions import db
 from billing_desk.paystack import sync
 from tests.browser.harness import axe_violations
 from tests.browser.steps import (
-    build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift, register_patient,
-    screen_status, shoot, sign_in, take_cash, wait_for_messages, words,
+    SCREENSHOTS_DIR, build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift,
+    register_patient, screen_status, shoot, sign_in, take_cash, wait_for_messages, words,
 )
 from tests.factories import make_patient, make_service, make_staff
 from tests.notifications.helpers import links_in, parts
@@ -46,7 +46,6 @@ def check_accessible(page):
 
 def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium, hospital):
     sign_in(page, desk, hospital["cashier"].email)
-    shoot(page, "cashier-home")
     open_shift(page, "20000")
     register_patient(page, NEW_PATIENT, expect_duplicate=True)
     shoot(page, "patient")
@@ -58,6 +57,7 @@ def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium,
     take_cash(page, "5000", tendered_major="6000")
     expect(page.get_by_role("heading", name=words("change"))).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("₦1,000.00")
+    shoot(page, "cash-payment")
     page.get_by_role("main").get_by_role("link", name=words("invoice")).first.click()
     charge_on_terminal(page, "Desk 1")
     expect(screen_status(page)).to_contain_text(words("waiting for the patient"))
@@ -74,8 +74,10 @@ def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium,
     page.get_by_role("link", name=words("Go to the invoice")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(words("Paid"))
     print_receipt(page)
+    page.goto(desk.at("/"))
+    shoot(page, "cashier-home")
 
-    invoice_link = check_mailbox(desk)
+    invoice_link = check_mailbox(desk, page)
     check_patient_link(chromium, invoice_link)
     close_shift_as_admin(chromium, desk, hospital)
 
@@ -89,7 +91,7 @@ def print_receipt(page):
     assert printed.value.headers["content-type"].split(";")[0] in ("application/pdf", "text/html")
 
 
-def check_mailbox(desk):
+def check_mailbox(desk, page):
     """The invoice email and exactly one receipt per payment (cash and card); returns the invoice's link."""
     messages = wait_for_messages(desk.smtp, 3)
     subjects = sorted(message["Subject"] for message in messages)
@@ -98,8 +100,13 @@ def check_mailbox(desk):
     receipts = [s for s in subjects if "receipt" in s.lower()]
     assert len(receipts) == 2 and any(CASH in s for s in receipts) and any(CARD in s for s in receipts)
     invoice_email = next(m for m in messages if "receipt" not in m["Subject"].lower())
-    text, _html, attachments = parts(invoice_email)
+    text, html, attachments = parts(invoice_email)
     assert [a.get_content_type() for a in attachments] == ["application/pdf"]
+    if SCREENSHOTS_DIR:
+        email_page = page.context.new_page()
+        email_page.set_content(html)
+        shoot(email_page, "invoice-email", full_page=True)
+        email_page.close()
     return next(url for url in links_in(text) if "/p/" in url)
 
 
@@ -141,4 +148,7 @@ def close_shift_as_admin(chromium, desk, hospital):
     expect(takings).to_contain_text(f"₦{CASH}")
     expect(takings).to_contain_text(f"₦{CARD}")
     shoot(admin_page, "statistics", full_page=True)
+    admin_page.goto(desk.at("/paystack/events"))
+    expect(admin_page.get_by_role("main")).to_contain_text("paymentrequest.success")
+    shoot(admin_page, "webhook-events")
     context.close()
