@@ -7,6 +7,8 @@ a real deployment needs, and refuses a Paystack key that does not match the Pays
 import os
 from pathlib import Path
 
+from billing_desk.timeutil import DEFAULT_TIMEZONE, UnknownTimeZone, zone_named
+
 ROOT_DIR = Path(__file__).resolve().parent.parent
 REAL_PAYSTACK_URL = "https://api.paystack.co"
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -66,6 +68,8 @@ def load_config():
         "REQUIRE_OPEN_SHIFT": _env_bool("REQUIRE_OPEN_SHIFT", True),
         # Closing a shift short or over by more than this (minor units; ₦1,000) needs a reason.
         "SHIFT_VARIANCE_REASON_THRESHOLD_MINOR": _env_int("SHIFT_VARIANCE_REASON_THRESHOLD_MINOR", 100_000),
+        # The hospital's clock and calendar (an IANA name): its days, shifts, reports and invoice-number year.
+        "TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE).strip(),
         "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),
         "HOSPITAL_ADDRESS": os.environ.get("HOSPITAL_ADDRESS", "12 Marina Road, Lagos Island, Lagos"),
         "HOSPITAL_PHONE": os.environ.get("HOSPITAL_PHONE", "+234 1 270 0000"),
@@ -109,3 +113,12 @@ def check_production(config):
         problems.append("the sandbox's Paystack key cannot be used with the real Paystack API")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+
+
+def check_timezone(config):
+    """Refuse to start, in any environment, with a time zone the machine does not know (a typo would
+    otherwise shift every day boundary silently)."""
+    try:
+        zone_named(config["TIMEZONE"])
+    except UnknownTimeZone as error:
+        raise ConfigError(f"Refusing to start: {error}") from error

@@ -15,6 +15,7 @@ from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import Patient, Service, Staff, Terminal
 from billing_desk.shifts.service import open_shift
+from billing_desk.timeutil import local_today
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_STAFF = (
@@ -123,7 +124,7 @@ def seed_demo(patients=50, invoice_count=20, with_sandbox_terminals=True, rng=No
         lines = [invoices.LineInput(description=s.name, quantity=rng.randint(1, 3),
                                     unit_price_minor=s.unit_price_minor, service_id=s.id) for s in chosen]
         invoice = invoices.create_draft(
-            people[n % len(people)].id, currency="NGN", due_date=date.today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"]),
+            people[n % len(people)].id, currency="NGN", due_date=local_today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"]),
             lines=lines, created_by_id=cashier.id,
         )
         made += 1

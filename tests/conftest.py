@@ -78,6 +78,7 @@ def test_config(database_url, tmp_path):
         "PUBLIC_BASE_URL": "http://desk.test",
         # Nothing in the suite may reach the real Paystack: tests that talk to Paystack point this at the sandbox.
         "PAYSTACK_BASE_URL": "http://127.0.0.1:9",
+        "TIMEZONE": "Africa/Lagos",  # the default, pinned so a TIMEZONE in the environment changes no test
         "REQUIRE_OPEN_SHIFT": False,  # tests/shifts turn it on; other tests need no shift
     }
 

@@ -1,7 +1,7 @@
 """Invoice pages: the list, the draft editor, the invoice itself, issuing and voiding."""
 import re
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +23,7 @@ from billing_desk.invoices.forms import (
 )
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
+from billing_desk.timeutil import day_start_utc, local_today
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -59,9 +60,9 @@ def _filtered(form):
     if _id_arg("patient_id"):
         query = query.where(Invoice.patient_id == _id_arg("patient_id"))
     if form.created_from.data:
-        query = query.where(Invoice.created_at >= datetime.combine(form.created_from.data, time.min))
+        query = query.where(Invoice.created_at >= day_start_utc(form.created_from.data))
     if form.created_to.data:
-        query = query.where(Invoice.created_at < datetime.combine(form.created_to.data + timedelta(days=1), time.min))
+        query = query.where(Invoice.created_at < day_start_utc(form.created_to.data + timedelta(days=1)))
     q = form.q.data
     if FULL_NUMBER.fullmatch(q or ""):  # equality uses the unique index; a prefix search may scan
         query = query.where(Invoice.number == q.upper())
@@ -144,7 +145,7 @@ def new():
     form = InvoiceForm()
     if not form.is_submitted():
         form.submission_key.data = uuid.uuid4().hex
-        form.due_date.data = date.today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
+        form.due_date.data = local_today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
         for _ in range(BLANK_ROWS_ON_NEW - len(form.lines)):
             form.lines.append_entry()
     if _wants_another_line(form):

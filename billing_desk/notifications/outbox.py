@@ -20,7 +20,7 @@ from billing_desk.jobs import enqueue
 from billing_desk.models import EmailOutbox
 from billing_desk.notifications.settings import setting
 from billing_desk.public.links import is_payable
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import shown, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -195,13 +195,13 @@ def describe(row):
     if row.status == SENDING:
         return "Being sent", None
     if row.status == SENT:
-        return "Sent", f"{row.sent_at:%d %b %Y %H:%M} UTC" if row.sent_at else None
+        return "Sent", shown(row.sent_at) if row.sent_at else None
     if row.status == SKIPPED:
         return "Not sent", row.last_error
     if row.will_retry:
         return "Not sent yet — will try again", (
             f"Attempt {row.attempts} of {setting('EMAIL_MAX_ATTEMPTS')} failed; next try after "
-            f"{row.next_attempt_at:%H:%M} UTC. {row.last_error or ''}".strip()
+            f"{shown(row.next_attempt_at, '%H:%M')}. {row.last_error or ''}".strip()
         )
     return "Failed", row.last_error
 

@@ -1,5 +1,4 @@
 """Patient pages: search, register (with a duplicate warning), the patient's page, edit."""
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,6 +7,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Patient
 from billing_desk.patients import service
 from billing_desk.patients.forms import SEX_LABELS, NewPatientForm, PatientForm
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -22,12 +22,12 @@ def index():
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = service.search_patients(q, page)
-    return render_template("patients/index.html", q=q, pagination=pagination, today=date.today())
+    return render_template("patients/index.html", q=q, pagination=pagination, today=local_today())
 
 
 def _render_form(form, *, patient=None, duplicates=(), status=200):
     return render_template("patients/form.html", form=form, patient=patient, duplicates=duplicates,
-                           today=date.today()), status
+                           today=local_today()), status
 
 
 def _duplicates_to_confirm(form, patient=None):
@@ -68,7 +68,7 @@ def show(patient_id):
     patient = db.get_or_404(Patient, patient_id)
     views = current_app.view_functions
     return render_template(
-        "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=date.today(),
+        "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=local_today(),
         can_invoice="invoices.new" in views, invoice_pages="invoices.show" in views,
     )
 

@@ -5,6 +5,7 @@ import time
 import click
 
 from billing_desk.extensions import db
+from billing_desk.timeutil import hospital_zone
 
 paystack_cli = click.Group("paystack", help="Paystack housekeeping.")
 log = logging.getLogger(__name__)
@@ -12,7 +13,7 @@ log = logging.getLogger(__name__)
 
 @paystack_cli.command("reconcile")
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The day (UTC) to reconcile, e.g. 2026-11-20.")
+              help="The hospital's day (TIMEZONE) to reconcile, e.g. 2026-11-20.")
 def reconcile_command(day):
     """Verify that day's pending payment requests, then compare card payments with Paystack's."""
     from billing_desk.paystack.client import PaystackError
@@ -23,7 +24,7 @@ def reconcile_command(day):
     except PaystackError as error:
         raise click.ClickException(f"Paystack could not be reached: {error}") from None
     sweep = result.sweep
-    click.echo(f"Reconciliation for {result.day:%Y-%m-%d} (UTC)")
+    click.echo(f"Reconciliation for {result.day:%Y-%m-%d} ({hospital_zone().key})")
     click.echo(f"  pending requests verified: {sweep.verified} ({sweep.paid} paid now, {sweep.flagged} flagged)")
     click.echo(f"  card payments: desk {result.ours}, Paystack {result.theirs}")
     for error in sweep.errors:

@@ -5,7 +5,6 @@ without its age limits), so a lost webhook is booked; then the two lists are com
 difference is reported in words. Reconciliation books nothing beyond what verify proves.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Payment, PaymentReview, Refund
 from billing_desk.paystack import apply, sweep
 from billing_desk.paystack.client import PaystackNotFound, PaystackRejected, get_client
+from billing_desk.timeutil import days_span_utc
 
 PER_PAGE = 100
 MAX_PAGES = 50  # 5,000 transactions a day is far beyond one hospital's terminals
@@ -58,9 +58,9 @@ def _has_processed_refund(payment):
     ).first() is not None
 
 
-def reconcile_day(day):
-    start = datetime.combine(day, time.min)
-    end = start + timedelta(days=1)
+def reconcile_day(day, zone=None):
+    """Reconcile the hospital's day `day` (local midnight to midnight in `zone`, default `TIMEZONE`)."""
+    start, end = days_span_utc(day, day, zone)
     report = sweep.SweepReport()
     sweep.verify_pending_requests(report, created_from=start, created_to=end, batch=10_000)
     result = Reconciliation(day=day, sweep=report)

@@ -11,7 +11,7 @@ from billing_desk.jobs import jobs_run_inline
 from billing_desk.reports import ops, stats
 from billing_desk.reports.forms import JobActionForm, RangeForm, ReconcileForm
 from billing_desk.reports.tables import percent_text, to_csv
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 require_admin_for_blueprint(bp)
@@ -107,7 +107,7 @@ def reconciliation():
     """Compare one day's card payments with Paystack's (POST: it verifies pending requests, which can book)."""
     form = ReconcileForm()
     if request.method == "GET":
-        form.day.data = utcnow().date() - timedelta(days=1)
+        form.day.data = local_today() - timedelta(days=1)
         return render_template("reports/reconciliation.html", form=form, result=None)
     if not form.validate_on_submit():
         return render_template("reports/reconciliation.html", form=form, result=None), 422

@@ -15,7 +15,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Payment, Refund, Shift, Staff
 from billing_desk.models.payment import CHANNELS
 from billing_desk.shifts.terminal_check import check_terminals
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import shown, utcnow
 
 CASH = "cash"
 # Money a cashier takes in person: it needs an open shift when REQUIRE_OPEN_SHIFT is on.
@@ -86,7 +86,7 @@ def open_shift(staff_id, opening_float_minor, *, currency, submission_key=None):
     current = open_shift_of(staff_id)
     if current is not None:
         raise ShiftRefused(
-            f"You already have a shift open since {current.opened_at:%d %b %Y %H:%M}. Close it first."
+            f"You already have a shift open since {shown(current.opened_at)}. Close it first."
         )
     if opening_float_minor < 0:
         raise ShiftRefused("The opening float cannot be negative.")
@@ -215,7 +215,7 @@ def _check_closable(shift, actor_id):
     if not may_close(shift, db.session.get(Staff, actor_id)):
         raise NotYourShift("Only the cashier who opened this shift, or an administrator, can close it.")
     if not shift.is_open:
-        raise ShiftRefused(f"This shift was already closed at {shift.closed_at:%d %b %Y %H:%M}.")
+        raise ShiftRefused(f"This shift was already closed at {shown(shift.closed_at)}.")
 
 
 def sign_off(shift_id, *, actor_id, note=None):
@@ -229,7 +229,7 @@ def sign_off(shift_id, *, actor_id, note=None):
         raise ShiftRefused("This shift is still open: the cashier closes it first.")
     if shift.signed_off_at is not None:
         who = shift.signed_off_by.full_name if shift.signed_off_by else "an administrator"
-        raise ShiftRefused(f"This shift was already signed off by {who} at {shift.signed_off_at:%d %b %Y %H:%M}.")
+        raise ShiftRefused(f"This shift was already signed off by {who} at {shown(shift.signed_off_at)}.")
     before = audit.snapshot(shift, SHIFT_AUDIT_FIELDS)
     shift.signed_off_at = utcnow()
     shift.signed_off_by_id = actor_id

@@ -34,7 +34,7 @@ def lost_webhook(app, paystack_sandbox):
 def test_form_defaults_to_yesterday(admin_client):
     page = admin_client.get("/reports/reconciliation").get_data(as_text=True)
     assert f'value="{utcnow().date() - timedelta(days=1)}"' in page
-    assert "<label for=\"day\">Day (UTC)</label>" in page
+    assert "<label for=\"day\">Day</label>" in page
 
 
 def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admin_client, paystack_sandbox,
