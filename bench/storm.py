@@ -23,14 +23,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from bench.storm_mix import Delivery, storm_mix  # noqa: E402
 from bench.storm_world import StormWorld  # noqa: E402
 
 N = int(os.environ.get("BENCH_STORM_N", "10000"))
 WRONG_AMOUNT = 0.05
+RETRIES = 3
 SETTLE_TIMEOUT_S = float(os.environ.get("BENCH_STORM_TIMEOUT", "300"))
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args):
+        """Thousands of collected webhooks need no access log."""
 
 
 class Collector:
@@ -38,7 +44,7 @@ class Collector:
 
     def __init__(self):
         self.deliveries, self._lock = [], threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/hook"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -54,18 +60,25 @@ class Collector:
 
 
 def deliver(url, stream, on_progress, threads=8):
-    """POST every delivery; returns {kind: {status code: count}}. `on_progress(fraction)` is called as it goes."""
-    tally, lock, done = {}, threading.Lock(), [0]
+    """POST every delivery; returns {kind: {final status code: count}} and how many were sent again.
+    `on_progress(fraction)` is called as it goes."""
+    tally, lock, done, retried = {}, threading.Lock(), [0], [0]
     local = threading.local()
 
     def send(delivery):
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
-        try:
-            code = session.post(url, data=delivery.raw, timeout=30, headers={
-                "Content-Type": "application/json", "x-paystack-signature": delivery.signature}).status_code
-        except requests.RequestException:
-            code = "error"
+        for attempt in range(RETRIES + 1):  # as Paystack does, send again what got no answer or a 5xx
+            try:
+                code = session.post(url, data=delivery.raw, timeout=30, headers={
+                    "Content-Type": "application/json", "x-paystack-signature": delivery.signature}).status_code
+            except requests.RequestException as error:  # no answer at all: counted by kind of failure
+                code = f"no answer ({error.__class__.__name__})"
+            if isinstance(code, int) and code < 500:
+                break
+            with lock:
+                retried[0] += 1
+            time.sleep(1.0 + attempt)
         with lock:
             counts = tally.setdefault(delivery.kind, {})
             counts[code] = counts.get(code, 0) + 1
@@ -75,6 +88,7 @@ def deliver(url, stream, on_progress, threads=8):
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(send, stream))
+    tally["sent again"] = {"times": retried[0]}
     return tally
 
 
@@ -94,9 +108,9 @@ def faults_during_delivery(world):
     return on_progress
 
 
-def run(n=N, log=print):
-    """The whole storm; returns the summary as a dict."""
-    with StormWorld(prefix=f"storm-{uuid.uuid4().hex[:8]}") as world:
+def run(n=N, log=print, db_server=None):
+    """The whole storm; returns the summary as a dict. `db_server`: a PostgreSQL URL (default BENCH_DB_SERVER)."""
+    with StormWorld(prefix=f"storm-{uuid.uuid4().hex[:8]}", db_server=db_server) as world:
         collector = Collector()
         try:
             world.start(webhook_url=collector.url)
@@ -119,8 +133,9 @@ def run(n=N, log=print):
 
 
 def print_summary(s):
-    accepted = sum(v for kind in s["tally"].values() for code, v in kind.items() if code == 200)
-    rejected = sum(v for kind in s["tally"].values() for code, v in kind.items() if code != 200)
+    finals = [(code, v) for kind, codes in s["tally"].items() if kind != "sent again" for code, v in codes.items()]
+    accepted = sum(v for code, v in finals if code == 200)
+    rejected = sum(v for code, v in finals if code != 200)
     seconds = s["seconds_to_end_state"]
     print("\n== storm summary ==")
     print(f"invoices {s['n']}, deliveries {s['deliveries']} (by kind and HTTP status: {s['tally']})")

@@ -51,14 +51,15 @@ def wait_for_port(port, seconds=20):
 class StormWorld:
     secret = SECRET
 
-    def __init__(self, prefix):
+    def __init__(self, prefix, db_server=None):
         self.prefix, self.stack, self.workers, self.worker_restarts = prefix, ExitStack(), [], 0
+        self.db_server = db_server or DB_SERVER
         self.redis_port, self.web_port, self.redis, self.gunicorn = free_port(), free_port(), None, None
         self.webhook_url = f"http://127.0.0.1:{self.web_port}/paystack/webhook"
         self.stopping = threading.Event()
 
     def __enter__(self):
-        self.database_url = self.stack.enter_context(throwaway_database(DB_SERVER, "bench_storm"))
+        self.database_url = self.stack.enter_context(throwaway_database(self.db_server, "bench_storm"))
         self.stack.callback(self._stop_processes)
         return self
 
