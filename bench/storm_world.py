@@ -195,7 +195,8 @@ class StormWorld:
                 "paid": scalar(select(func.count(Invoice.id)).where(Invoice.status == "paid")),
                 "payments": scalar(select(func.count(Payment.id))),
                 "references": scalar(select(func.count(func.distinct(Payment.paystack_reference)))),
-                "overpaid": scalar(select(func.count(Invoice.id)).where(Invoice.amount_paid_minor > Invoice.total_minor)),
+                "overpaid": scalar(select(func.count(Invoice.id))
+                                   .where(Invoice.amount_paid_minor > Invoice.total_minor)),
                 "reviews": scalar(select(func.count(PaymentReview.id))),
                 "unprocessed": scalar(select(func.count(WebhookEvent.id)).where(WebhookEvent.processed_at.is_(None))),
             }

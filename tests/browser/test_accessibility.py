@@ -53,7 +53,8 @@ def violations_on(page, desk, paths, ids):
 def test_every_main_page_has_no_serious_or_critical_accessibility_violation(desk, page, chromium):
     seed_demo()
     ids = demo_ids()
-    cashier, admin = (db.session.scalars(select(Staff).where(Staff.role == role)).first() for role in ("cashier", "admin"))
+    cashier, admin = (db.session.scalars(select(Staff).where(Staff.role == role)).first()
+                      for role in ("cashier", "admin"))
 
     found = violations_on(page, desk, PUBLIC_PAGES, ids)
     sign_in(page, desk, cashier.email, DEMO_PASSWORD)
