@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from billing_desk import audit
+from billing_desk.accounts.ledger import MONEY_IN, MONEY_OUT
 from billing_desk.billing.refunds import STATUS_RANK
 from billing_desk.paystack.payment_requests import RequestStatus
 from billing_desk.paystack.pushes import PushStatus
@@ -15,6 +16,7 @@ BUILT_ACTIONS = {
     "payment_request.": tuple(RequestStatus),
     "terminal_push.": tuple(PushStatus),
     "refund.": tuple(STATUS_RANK),
+    "account.": (*sorted(MONEY_IN), *sorted(MONEY_OUT)),
 }
 # Wrappers that pass their first argument on to `audit.record` as the action.
 RECORDING_CALLS = {"record", "_audit"}

@@ -87,7 +87,7 @@ class AuditFilterForm(Form):
                         invalid_choice_message="Pick a staff member from the list.")
     action = SelectField("What happened", choices=[], default="",
                          invalid_choice_message="Pick what happened from the list.")
-    date_from = _DayField("From", validators=[Optional()], description="First day, in UTC.")
+    date_from = _DayField("From", validators=[Optional()], description="First day, on the hospital's calendar.")
     date_to = _DayField("To", validators=[Optional()], description="Last day, included.")
 
     def __init__(self, formdata, *, staff, action_labels):

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from billing_desk import audit
+from billing_desk import audit, integrations
 from billing_desk.billing import states
 from billing_desk.billing.money import format_money
 from billing_desk.billing.locks import lock_invoice
@@ -70,6 +70,9 @@ def record_payment(invoice_id, details: PaymentDetails, *, actor_id=audit.SYSTEM
                      "amount_minor": payment.amount_minor, "currency": payment.currency, "channel": payment.channel,
                      "reference": payment.reference or payment.paystack_reference,
                  })
+    integrations.emit("payment.recorded", payment)
+    if invoice.status == states.S.PAID:
+        integrations.emit("invoice.paid", invoice)
     return payment
 
 

@@ -1,7 +1,6 @@
 """Patient registration and edit forms: every check the server makes, with messages fit for the desk."""
 import re
 import uuid
-from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +18,7 @@ from billing_desk.forms import FORM_OUT_OF_DATE, DayField, at_most
 from billing_desk.models.patient import SEXES
 from billing_desk.patients.phones import InvalidPhone, normalise_phone
 from billing_desk.patients.service import GENERATED_MRN, MRN_PATTERN
+from billing_desk.timeutil import local_today
 
 MAX_AGE_YEARS = 130
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
@@ -62,7 +62,7 @@ class PatientForm(FlaskForm):
     def validate_date_of_birth(self, field):
         if field.data is None:
             return
-        today, born = date.today(), field.data
+        today, born = local_today(), field.data
         if born > today:
             raise ValidationError("The date of birth cannot be in the future.")
         if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > MAX_AGE_YEARS:

@@ -150,6 +150,7 @@ def book_confirmed(invoice_id, transaction, amount, *, actor_id, push=None):
     payment = record_payment(invoice_id, details, actor_id=actor_id)
     if push is not None:
         payment.terminal_id = push.terminal_id
+    payment.note_card(transaction.get("authorization"))
     receipt = outbox.queue_receipt_email(payment)  # "skipped" (and not sent) when the patient has no email
     if receipt is not None and receipt.status == outbox.QUEUED:
         call_after_commit(outbox.dispatch, [receipt.id])

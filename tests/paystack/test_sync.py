@@ -1,4 +1,4 @@
-"""`paystack.sync` against the sandbox over loopback HTTP: customers, payment requests, terminals, pushes."""
+"""Customers, payment requests, terminals and pushes against the sandbox over loopback HTTP: customers, payment requests, terminals, pushes."""
 from datetime import timedelta
 
 import pytest
