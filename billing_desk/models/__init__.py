@@ -7,6 +7,7 @@ from billing_desk.models.patient import Patient
 from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, Terminal, TerminalPush, WebhookEvent
 from billing_desk.models.payment import Payment
 from billing_desk.models.shift import Shift
+from billing_desk.models.sign_in import SignInPause
 from billing_desk.models.staff import Staff
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Refund",
     "Service",
     "Shift",
+    "SignInPause",
     "Staff",
     "Terminal",
     "TerminalPush",

@@ -8,7 +8,7 @@ from billing_desk import pdf
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PaymentRefused
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import ID, MAX_ID
+from billing_desk.invoices.routes import ID
 from billing_desk.models import Invoice, Payment
 from billing_desk.notifications import outbox
 from billing_desk.notifications.compose import invoice_pdf as invoice_pdf_file
@@ -18,7 +18,7 @@ from billing_desk.public.links import is_payable
 
 bp = Blueprint("payments", __name__)
 
-PAYMENT_ID = f"<int(max={MAX_ID}):payment_id>"
+PAYMENT_ID = "<id:payment_id>"
 PAPER_LABELS = {"a4": "A4", "roll": "80 mm roll"}
 
 

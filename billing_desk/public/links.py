@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from billing_desk.billing import states
+from billing_desk.bounds import MAX_ID
 from billing_desk.extensions import db
 from billing_desk.models import PaymentRequest
 
@@ -42,9 +43,10 @@ def invoice_id_from_token(token):
         raise LinkExpired() from None
     except BadSignature:
         raise LinkInvalid() from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("invoice"), int):
-        raise LinkInvalid()
-    return payload["invoice"]
+    invoice_id = payload.get("invoice") if isinstance(payload, dict) else None
+    if isinstance(invoice_id, bool) or not isinstance(invoice_id, int) or not 1 <= invoice_id <= MAX_ID:
+        raise LinkInvalid()  # even correctly signed, a number no row can have names nothing
+    return invoice_id
 
 
 def public_url(endpoint, **values):

@@ -16,7 +16,6 @@ from billing_desk.terminals.forms import ChargeForm, StopWaitingForm, TerminalFo
 
 bp = Blueprint("terminals", __name__, url_prefix="/terminals")
 
-MAX_ID = 2**31 - 1  # larger numbers in a URL cannot name a row (and would overflow PostgreSQL's integer)
 STATUS_WORDS = {
     "waiting": "Sending to the terminal…",
     "delivered": "On the terminal — waiting for the patient's card",
@@ -89,7 +88,7 @@ def refresh():
     return redirect(url_for(".index"), 303)
 
 
-@bp.post(f"/<int(max={MAX_ID}):terminal_id>")
+@bp.post("/<id:terminal_id>")
 @admin_required
 def update(terminal_id):
     terminal = db.get_or_404(Terminal, terminal_id, description="There is no such terminal.")
@@ -106,7 +105,7 @@ def update(terminal_id):
 
 # ---- cashiers: charge an invoice, then wait for the card --------------------------------------------------
 
-@bp.post(f"/invoices/<int(max={MAX_ID}):invoice_id>/charge")
+@bp.post("/invoices/<id:invoice_id>/charge")
 def charge(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id, description="There is no such invoice.")
     form = ChargeForm(terminals=service.active_terminals())
@@ -149,7 +148,7 @@ def _status_of(push):
     }
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>")
+@bp.get("/pushes/<id:push_id>")
 def waiting(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     status = _status_of(push)
@@ -161,7 +160,7 @@ def waiting(push_id):
     )
 
 
-@bp.post(f"/pushes/<int(max={MAX_ID}):push_id>/cancel")
+@bp.post("/pushes/<id:push_id>/cancel")
 def stop_waiting(push_id):
     """"Card declined or patient cancelled": the only way the desk learns of a declined card (no webhook)."""
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
@@ -174,7 +173,7 @@ def stop_waiting(push_id):
     return redirect(url_for(".waiting", push_id=push.id), 303)
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>/status.json")
+@bp.get("/pushes/<id:push_id>/status.json")
 def push_status(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     return _status_of(push)
