@@ -5,7 +5,7 @@ from importlib import import_module
 from flask import Flask
 
 from billing_desk.bounds import IdConverter
-from billing_desk.config import ROOT_DIR, check_production, is_test_mode, load_config
+from billing_desk.config import ROOT_DIR, check_production, check_timezone, is_test_mode, load_config
 from billing_desk.extensions import csrf, db, limiter, login_manager, migrate
 
 # Each capability is a package with a `routes.bp` blueprint.
@@ -23,6 +23,12 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "api",
+    "integrations",
+    "accounts",
+    "approvals",
+    "statements",
+    "desk",
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,7 @@ def create_app(overrides=None):
     app.config.update(load_config())
     app.config.update(overrides or {})
     check_production(app.config)
+    check_timezone(app.config)
     app.config["TEST_MODE"] = is_test_mode(app.config)
 
     _ensure_sqlite_folder(app)

@@ -9,6 +9,7 @@ from billing_desk.billing.states import LABELS as STATUS_LABELS
 from billing_desk.extensions import db, login_manager
 from billing_desk.inputs import refuse_unstorable_input
 from billing_desk.models.payment import channel_label
+from billing_desk.timeutil import shown, zone_caption
 
 
 @login_manager.user_loader
@@ -28,14 +29,17 @@ def _require_sign_in():
 
 # (endpoint, label, admins only). Entries whose blueprint is not installed are skipped.
 NAVIGATION = (
+    ("desk.home", "My day", False),
     ("patients.index", "Patients", False),
     ("invoices.index", "Invoices", False),
     ("catalog.index", "Price list", False),
     ("shifts.mine", "My shift", False),
+    ("approvals.index", "Approvals", False),
     ("shifts.index", "Shifts", True),
     ("admin.index", "Admin", True),
     ("terminals.index", "Terminals", True),
     ("reports.statistics", "Statistics", True),
+    ("statements.aging_report", "Aging", True),
 )
 
 
@@ -56,6 +60,7 @@ def _template_globals():
         "test_mode": config["TEST_MODE"],
         "jobs_inline": jobs_run_inline(),
         "nav_items": nav_items,
+        "time_zone_caption": zone_caption(),
     }
 
 
@@ -84,4 +89,7 @@ def register(app):
     app.add_template_filter(to_major_text, "major")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
     app.add_template_filter(channel_label, "channel_label")
+    # `{{ moment|localtime }}` / `|localtime('%d %b %Y')`: stored UTC shown on the hospital's clock; the base
+    # layout names the zone once per page.
+    app.add_template_filter(shown, "localtime")
     _enable_sqlite_foreign_keys(app)

@@ -21,6 +21,7 @@ ROLES = ("anonymous", "cashier", "admin", "deactivated")
 KINDS = {
     "staff": ("login", "in", "in", "login"),  # any signed-in staff member
     "admin": ("login", "403", "in", "login"),  # administrators only
+    "supervisor": ("login", "403", "in", "login"),  # supervisors (administrators are supervisors too)
     "public": ("in", "in", "in", "in"),  # patients' links, sign-in, health checks
     "signed": ("401", "401", "401", "401"),  # Paystack webhooks: only a valid signature gets in
     "api_key": ("401", "401", "401", "401"),  # JSON API: a session cookie is not an API key
@@ -70,6 +71,19 @@ ACCESS = {
     "terminals.stop_waiting": "staff",
     "terminals.push_status": "staff",
     "api.*": "api_key",
+    "api.docs": "public",  # the API's documentation and OpenAPI document
+    "api.openapi": "public",
+    "desk.home": "staff",
+    "accounts.*": "staff",
+    "statements.show": "staff",
+    "statements.pdf": "staff",
+    "statements.email": "staff",
+    "statements.aging_report": "supervisor",
+    "statements.aging_csv": "supervisor",
+    "approvals.index": "staff",
+    "approvals.approve": "supervisor",
+    "approvals.reject": "supervisor",
+    "integrations.*": "admin",
 }
 
 

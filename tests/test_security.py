@@ -58,7 +58,6 @@ def test_pay_online_may_post_on_to_paystack(app, client):
 def test_templates_have_no_inline_script_or_handlers():
     """The CSP forbids inline script; this keeps templates from growing any."""
     import re
-    from pathlib import Path
 
     from billing_desk.config import ROOT_DIR
 

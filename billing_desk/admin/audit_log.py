@@ -1,6 +1,6 @@
 """The audit log page's query and wording: which rows a filter selects, and how a row reads in words."""
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -9,6 +9,7 @@ from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.bounds import parse_id
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, Patient
+from billing_desk.timeutil import day_start_utc
 
 
 
@@ -60,11 +61,9 @@ def query(filters):
     if filters.action:
         statement = statement.where(AuditEntry.action == filters.action)
     if filters.date_from:
-        statement = statement.where(AuditEntry.created_at >= datetime.combine(filters.date_from, time.min))
+        statement = statement.where(AuditEntry.created_at >= day_start_utc(filters.date_from))
     if filters.date_to:
-        statement = statement.where(
-            AuditEntry.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min)
-        )
+        statement = statement.where(AuditEntry.created_at < day_start_utc(filters.date_to + timedelta(days=1)))
     return statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
 
 

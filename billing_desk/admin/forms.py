@@ -70,7 +70,8 @@ class AuditFilterForm(Form):
                         invalid_choice_message="Pick a staff member from the list.")
     action = SelectField("What happened", choices=[], default="",
                          invalid_choice_message="Pick what happened from the list.")
-    date_from = DayField("From", validators=[Optional()], earliest=AUDIT_LOG_START, description="First day, in UTC.")
+    date_from = DayField("From", validators=[Optional()], earliest=AUDIT_LOG_START,
+                         description="First day, on the hospital's calendar.")
     date_to = DayField("To", validators=[Optional()], earliest=AUDIT_LOG_START, description="Last day, included.")
 
     def __init__(self, formdata, *, staff, action_labels):

@@ -3,6 +3,7 @@ session only lasts while the staff member is active and their password (session 
 import re
 from functools import lru_cache
 
+from flask import current_app, request
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,6 +27,12 @@ def find_staff_by_email(email):
 @lru_cache(maxsize=1)
 def _dummy_hash():
     return generate_password_hash("not a real password")
+
+
+def sign_in_context():
+    """Where this request's sign-in comes from and the lock policy: `authenticate`'s `address` and `policy`,
+    for the views (the sign-in page, a supervisor's sign-off on a form) that check a password."""
+    return {"address": request.remote_addr or "unknown", "policy": lockout.LockPolicy.from_config(current_app.config)}
 
 
 def refusal_words(policy):

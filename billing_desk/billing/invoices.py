@@ -6,17 +6,16 @@ Rule violations raise `InvoiceRefused` with a message fit for a cashier and, whe
 fault, `problems` naming it so a form can put the message next to that field.
 """
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from billing_desk import audit
+from billing_desk import audit, integrations
 from billing_desk.billing import numbering, states
 from billing_desk.billing.money import CURRENCIES, MAX_AMOUNT_MINOR, format_money, percent_of
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, InvoiceLine, Patient, Service
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_day_of, local_today, utcnow
 
 MAX_QUANTITY = 10_000
 MAX_LINES = 50
@@ -211,7 +210,7 @@ def _apply(invoice, *, currency, due_date, lines, invoice_discount_minor, notes,
 
 
 def _check_due_date(due_date):
-    if due_date is not None and due_date < date.today():
+    if due_date is not None and due_date < local_today():
         _refuse([Problem("due_date", "The due date cannot be in the past.")])
 
 
@@ -301,11 +300,12 @@ def issue_invoice(invoice_id, *, actor_id):
     before = audit.snapshot(invoice, STATE_FIELDS)
     now = utcnow()
     states.move(invoice, states.S.ISSUED)
-    invoice.number = numbering.next_invoice_number(now.year)
+    invoice.number = numbering.next_invoice_number(local_day_of(now).year)  # the hospital's year, not UTC's
     invoice.issued_at = now
     invoice.issued_by_id = actor_id
     db.session.flush()
     _audit("invoice.issued", invoice, before, audit.snapshot(invoice, STATE_FIELDS), actor_id)
+    integrations.emit("invoice.issued", invoice)
     return invoice
 
 
@@ -337,4 +337,5 @@ def void_invoice(invoice_id, *, reason, actor_id):
     invoice.voided_by_id = actor_id
     db.session.flush()
     _audit("invoice.voided", invoice, before, audit.snapshot(invoice, STATE_FIELDS), actor_id)
+    integrations.emit("invoice.voided", invoice)
     return invoice

@@ -17,6 +17,7 @@ from billing_desk.forms import DayField, SubmissionKeyField, at_most, fits, stri
 from billing_desk.models.patient import SEXES, Patient
 from billing_desk.patients.phones import InvalidPhone, normalise_phone
 from billing_desk.patients.service import GENERATED_MRN, MRN_PATTERN
+from billing_desk.timeutil import local_today
 
 MAX_AGE_YEARS = 130
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
@@ -57,7 +58,7 @@ class PatientForm(FlaskForm):
     def validate_date_of_birth(self, field):
         if field.data is None:
             return
-        today, born = date.today(), field.data
+        today, born = local_today(), field.data
         if born > today:
             raise ValidationError("The date of birth cannot be in the future.")
         if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > MAX_AGE_YEARS:

@@ -1,14 +1,15 @@
 """Patient pages: search, register (with a duplicate warning), the patient's page, edit."""
-from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from billing_desk.accounts.ledger import summaries
 from billing_desk.bounds import page_number
 from billing_desk.extensions import db
 from billing_desk.models import Patient
 from billing_desk.patients import service
 from billing_desk.patients.forms import SEX_LABELS, NewPatientForm, PatientForm
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -23,12 +24,16 @@ def index():
     q = request.args.get("q", "").strip()
     page = page_number()
     pagination = service.search_patients(q, page)
-    return render_template("patients/index.html", q=q, pagination=pagination, today=date.today())
+    # Search as you type asks for the results alone (X-Requested-With), and swaps them into the page.
+    template = "patients/_results.html" if request.headers.get("X-Requested-With") == "fetch" else "patients/index.html"
+    response = make_response(render_template(template, q=q, pagination=pagination, today=local_today()))
+    response.vary.add("X-Requested-With")  # the same address answers with the page or the results alone
+    return response
 
 
 def _render_form(form, *, patient=None, duplicates=(), status=200):
     return render_template("patients/form.html", form=form, patient=patient, duplicates=duplicates,
-                           today=date.today()), status
+                           today=local_today()), status
 
 
 def _duplicates_to_confirm(form, patient=None):
@@ -69,8 +74,10 @@ def show(patient_id):
     patient = db.get_or_404(Patient, patient_id)
     views = current_app.view_functions
     return render_template(
-        "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=date.today(),
+        "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=local_today(),
+        balances=service.balances_of(patient), open_statuses=service.OPEN_STATUSES,
         can_invoice="invoices.new" in views, invoice_pages="invoices.show" in views,
+        account=summaries(patient.id),
     )
 
 

@@ -5,17 +5,39 @@ without its age limits), so a lost webhook is booked; then the two lists are com
 difference is reported in words. Reconciliation books nothing beyond what verify proves.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from billing_desk.billing.money import CURRENCIES, format_money
 from billing_desk.extensions import db
 from billing_desk.models import Payment, PaymentReview, Refund
 from billing_desk.paystack import apply, sweep
 from billing_desk.paystack.client import PaystackNotFound, PaystackRejected, get_client
+from billing_desk.timeutil import days_span_utc
 
 PER_PAGE = 100
 MAX_PAGES = 50  # 5,000 transactions a day is far beyond one hospital's terminals
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One thing that differs, and what an administrator should do about it."""
+
+    reference: str
+    detail: str
+    action: str
+
+    def __str__(self):
+        return f"{self.reference}: {self.detail}"
+
+
+UNRECORDED_ACTION = ("Find the invoice this payment was for (the webhook events page lists the reference) and "
+                     "record it; if no invoice matches, refund it from Paystack's dashboard.")
+REVIEW_ACTION = "Decide payment review #{id} on the payment reviews page."
+AMOUNT_ACTION = ("Compare the amount with Paystack's dashboard; take the difference at the desk or refund it, "
+                 "and note why in the invoice's audit log.")
+MISSING_ACTION = ("Ask Paystack about this reference; if the card was never charged, refund or reverse the desk "
+                  "payment so the invoice shows the balance again.")
 
 
 @dataclass
@@ -58,9 +80,16 @@ def _has_processed_refund(payment):
     ).first() is not None
 
 
-def reconcile_day(day):
-    start = datetime.combine(day, time.min)
-    end = start + timedelta(days=1)
+def _money(minor, currency):
+    """An amount in words for a person ("₦12,000.00"); what Paystack sent as is when it is not a known amount."""
+    if isinstance(minor, int) and currency in CURRENCIES:
+        return format_money(minor, currency)
+    return f"{minor} {currency or '(no currency)'}"
+
+
+def reconcile_day(day, zone=None):
+    """Reconcile the hospital's day `day` (local midnight to midnight in `zone`, default `TIMEZONE`)."""
+    start, end = days_span_utc(day, day, zone)
     report = sweep.SweepReport()
     sweep.verify_pending_requests(report, created_from=start, created_to=end, batch=10_000)
     result = Reconciliation(day=day, sweep=report)
@@ -84,14 +113,16 @@ def reconcile_day(day):
                 select(PaymentReview).where(PaymentReview.paystack_reference == reference)
             ).scalar()
             state = f"under review #{review.id} ({review.kind}, {review.status})" if review else "NOT RECORDED"
+            action = REVIEW_ACTION.format(id=review.id) if review else UNRECORDED_ACTION
             result.differences.append(
-                f"{reference}: Paystack {amount} {transaction.get('currency')} — desk: {state}"
+                Difference(reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk: {state}", action)
             )
         elif payment.amount_minor != amount and payment.amount_minor != apply.as_int(transaction.get("requested_amount")):
-            result.differences.append(
-                f"{reference}: Paystack {amount} {transaction.get('currency')} — desk {payment.amount_minor} "
-                f"{payment.currency} (payment {payment.id}, invoice {payment.invoice_id})"
-            )
+            result.differences.append(Difference(
+                reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk "
+                f"{_money(payment.amount_minor, payment.currency)} (payment {payment.id}, invoice {payment.invoice.number})",
+                AMOUNT_ACTION,
+            ))
     for reference, payment in sorted(ours.items()):
         if reference in theirs:
             continue
@@ -103,9 +134,9 @@ def reconcile_day(day):
         if verified.get("status") == "reversed" and _has_processed_refund(payment):
             continue
         if verified.get("status") != "success":
-            result.differences.append(
-                f"{reference}: desk {payment.amount_minor} {payment.currency} (payment {payment.id}, "
-                f"invoice {payment.invoice_id}) — Paystack: {verified.get('status')}"
-            )
+            result.differences.append(Difference(
+                reference, f"desk {_money(payment.amount_minor, payment.currency)} (payment {payment.id}, "
+                f"invoice {payment.invoice.number}) — Paystack: {verified.get('status')}", MISSING_ACTION,
+            ))
     db.session.rollback()
     return result

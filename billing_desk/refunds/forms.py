@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.forms import SubmissionKeyField, at_most, strip
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
@@ -12,7 +13,7 @@ MAX_REASON = 500
 METHOD_LABELS = {CARD: "Back to the card (through Paystack)", CASH: "Cash at the desk"}
 
 
-class RefundForm(FlaskForm):
+class RefundForm(SupervisorSignOff, FlaskForm):
     amount = StringField("Amount to refund", filters=[strip], validators=[DataRequired("Enter an amount.")])
     method = RadioField("How", choices=[], invalid_choice_message="Pick how the money goes back.")
     reason = TextAreaField(

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from billing_desk.forms import DayField
 from billing_desk.reports.stats import UNITS, Period
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import local_today
 
 EARLIEST = date(2000, 1, 1)
 MAX_DAYS = 3 * 366  # a longer range is a typo, and would make one query scan years of rows
@@ -51,7 +51,7 @@ class RangeForm(Form):
 
     def __init__(self, formdata, today=None):
         super().__init__(formdata)
-        self.today = today or utcnow().date()
+        self.today = today or local_today()
         self.period = None
 
     def validate(self, extra_validators=None):
@@ -102,12 +102,12 @@ class RangeForm(Form):
 
 
 class ReconcileForm(FlaskForm):
-    day = DayField("Day (UTC)", validators=[InputRequired("Pick the day to reconcile.")])
+    day = DayField("Day", validators=[InputRequired("Pick the day to reconcile.")])
 
     def validate_day(self, field):
         if field.data is None:  # typed but not a date: the field's own error says so
             return
-        if field.data > utcnow().date():
+        if field.data > local_today():
             raise ValidationError("The day cannot be in the future.")
         if field.data < EARLIEST:
             raise ValidationError(f"Pick a day from {EARLIEST:%d %b %Y} on.")

@@ -1,6 +1,7 @@
 """The figures of the statistics page, each an SQL aggregate over one date range.
 
-Days are UTC days (timestamps are stored as naive UTC). Amounts stay integer minor units, per currency;
+Days are the hospital's days (`TIMEZONE`): a range's bounds are its local midnights in UTC (timestamps are
+stored as naive UTC) and bars group by the local date. Amounts stay integer minor units, per currency;
 only rates are ratios (Decimal, for display). Every query filters on an indexed timestamp
 (`invoices.issued_at`, `payments.paid_at`, `refunds.processed_at`, `terminal_pushes.created_at`) and
 groups in the database, so no query loads the range's rows into Python.
@@ -10,7 +11,8 @@ owed now); money figures follow when money moved (payments by `paid_at`, refunds
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, and_, case, extract, func, literal, literal_column, select, type_coerce, union_all
 
@@ -18,7 +20,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Invoice, InvoiceLine, Payment, Refund, Service, Staff, Terminal, TerminalPush
 from billing_desk.models.payment import channel_label
 from billing_desk.reports.tables import COUNT, DATE, MONEY, RATE, SECONDS, Column, Table, ratio
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import day_start_utc, hospital_zone, local_today, utc_offset_segments
 
 UNITS = ("day", "week", "month")
 TOP_SERVICES = 10
@@ -34,20 +36,25 @@ PERCENTILES = (0.5, 0.95)
 
 @dataclass(frozen=True)
 class Period:
-    """The days `first`..`last` (both included), shown in bars of one `unit` each."""
+    """The hospital's days `first`..`last` (both included) in `zone`, shown in bars of one `unit` each."""
 
     first: date
     last: date
     unit: str = "day"
-    today: date = field(default_factory=lambda: utcnow().date())  # what is overdue is judged against it
+    today: date | None = None  # what is overdue is judged against it; default: today in `zone`
+    zone: ZoneInfo = field(default_factory=hospital_zone)
+
+    def __post_init__(self):
+        if self.today is None:
+            object.__setattr__(self, "today", local_today(self.zone))
 
     @property
     def start_at(self):
-        return datetime.combine(self.first, time.min)
+        return day_start_utc(self.first, self.zone)
 
     @property
     def end_at(self):
-        return datetime.combine(self.last + timedelta(days=1), time.min)
+        return day_start_utc(self.last + timedelta(days=1), self.zone)
 
     @property
     def days(self):
@@ -85,14 +92,37 @@ def _is_postgresql():
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _period_start_sql(column, unit):
-    """SQL for the first day of the day/week (Monday)/month `column` falls in, typed as a date."""
+def _sql_text(value):
+    return literal_column("'" + str(value).replace("'", "''") + "'")
+
+
+def _local_sql(column, period):
+    """SQL for the naive-UTC `column` as the hospital's wall-clock time.
+
+    PostgreSQL converts with its own zone data. SQLite has none: the zone's offsets over the period come
+    from Python (one for a zone without daylight saving) and are added with a CASE over their start times.
+    Values are inlined (the zone is a validated IANA name, the rest are numbers and timestamps): a bound
+    parameter would differ between SELECT and GROUP BY and the database would refuse the grouping.
+    """
     if _is_postgresql():
-        # The unit is inlined (it is one of UNITS): a bound parameter would differ between SELECT and
-        # GROUP BY and PostgreSQL would refuse the grouping.
-        return func.date_trunc(literal_column(f"'{unit}'"), column).cast(Date)
-    modifiers = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}[unit]
-    return func.date(column, *modifiers, type_=Date)
+        return func.timezone(_sql_text(period.zone.key), func.timezone(_sql_text("UTC"), column))
+    segments = utc_offset_segments(period.start_at, period.end_at, period.zone)
+    shifted = [func.datetime(column, _sql_text(f"{int(offset.total_seconds()):+d} seconds"))
+               for _start, offset in segments]
+    if len(shifted) == 1:
+        return shifted[0]
+    return case(*[(column >= _sql_text(f"{start:%Y-%m-%d %H:%M:%S.%f}"), expression)
+                  for (start, _offset), expression in reversed(list(zip(segments, shifted)))][:-1],
+                else_=shifted[0])
+
+
+def _period_start_sql(column, period):
+    """SQL for the first local day of the day/week (Monday)/month `column` falls in, typed as a date."""
+    local = _local_sql(column, period)
+    if _is_postgresql():
+        return func.date_trunc(_sql_text(period.unit), local).cast(Date)
+    modifiers = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}[period.unit]
+    return func.date(local, *(_sql_text(modifier) for modifier in modifiers), type_=Date)
 
 
 def _seconds_between_sql(start, end):
@@ -189,7 +219,7 @@ def payments(period):
     a UNION ALL told apart by `kind`. Card payments booked from a webhook without a cashier's push have no
     cashier and are shown as such.
     """
-    bucket = _period_start_sql(Payment.paid_at, period.unit)
+    bucket = _period_start_sql(Payment.paid_at, period)
     grouped = (
         select(Payment.currency, bucket.label("bucket"), Payment.channel, Payment.received_by_id, Payment.terminal_id,
                func.count().label("payments"), _sum(Payment.amount_minor).label("amount"))

@@ -1,10 +1,10 @@
 """Shift pages: open my shift, close it with a (blind) count, the Z report, and the administrators' list."""
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
@@ -12,9 +12,10 @@ from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.bounds import parse_id
 from billing_desk.extensions import db
-from billing_desk.models import Payment, Shift, Staff
+from billing_desk.models import Shift, Staff
 from billing_desk.shifts import report, service
 from billing_desk.shifts.forms import OpenShiftForm, ShiftFilterForm, SignOffForm, close_form_for
+from billing_desk.timeutil import day_start_utc, shown
 
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")
 
@@ -46,9 +47,11 @@ def _viewable(shift_id):
 
 
 def _render_show(shift, status=200, sign_off_form=None):
-    payment_count = db.session.scalar(select(func.count(Payment.id)).where(Payment.shift_id == shift.id))
+    """An open shift shows its takings by channel so far; a closed one its frozen Z report."""
+    takings = service.totals_rows(shift) if shift.is_open else []
     return render_template(
-        "shifts/show.html", shift=shift, payment_count=payment_count, sign_off_form=sign_off_form or SignOffForm(),
+        "shifts/show.html", shift=shift, takings=takings, payment_count=sum(row["count"] for row in takings),
+        sign_off_form=sign_off_form or SignOffForm(),
     ), status
 
 
@@ -109,9 +112,9 @@ def _filtered(query, form):
     elif form.status.data == "signed_off":
         query = query.where(Shift.signed_off_at.is_not(None))
     if form.opened_from.data:
-        query = query.where(Shift.opened_at >= datetime.combine(form.opened_from.data, time.min))
+        query = query.where(Shift.opened_at >= day_start_utc(form.opened_from.data))
     if form.opened_to.data:
-        query = query.where(Shift.opened_at < datetime.combine(form.opened_to.data + timedelta(days=1), time.min))
+        query = query.where(Shift.opened_at < day_start_utc(form.opened_to.data + timedelta(days=1)))
     return query
 
 
@@ -137,7 +140,7 @@ def close(shift_id):
         form.submission_key.data = uuid.uuid4().hex
     double_click = form.is_submitted() and shift.close_submission_key == (form.submission_key.data or "-")
     if not shift.is_open and not double_click:
-        return _refuse_closed(shift, f"This shift was already closed at {shift.closed_at:%d %b %Y %H:%M}.")
+        return _refuse_closed(shift, f"This shift was already closed at {shown(shift.closed_at)}.")
     if form.validate_on_submit():
         try:
             service.close_shift(

@@ -4,7 +4,7 @@ Wrong passwords typed anywhere used to lock the account everywhere; now they pau
 from that address only (`auth.lockout`), so the account-wide counter and lock columns go.
 
 Revision ID: 96dc2bea5f75
-Revises: 5c5e3fc97bf1
+Revises: d068adb54194
 Create Date: 2026-12-01 21:54:08.108428
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '96dc2bea5f75'
-down_revision = '5c5e3fc97bf1'
+down_revision = 'd068adb54194'
 branch_labels = None
 depends_on = None
 

@@ -42,7 +42,7 @@ def test_rows_show_who_what_when_and_the_change_newest_first(admin_client, admin
     assert _notes(response) == ["note-newer", "note-older"]
     assert "Invoice issued" in page and "Patient details changed" in page
     assert "Ada Admin" in page and "The system" in page
-    assert "02 Mar 2026 09:00:00" in page
+    assert "02 Mar 2026 10:00:00" in page  # 09:00 UTC on the hospital's (Lagos) clock
     assert "Status: draft → issued" in page and "Phone: 0801 → 0802" in page
     assert "Email:" not in page  # unchanged fields are left out
     assert f'href="/invoices/{invoice.id}">INV-2026-000042</a>' in page
@@ -65,9 +65,10 @@ def varied_entries(admin, cashier):
     invoice = make_issued_invoice(patient=patient, number="INV-2026-000101")
     _entry("invoice.issued", at=datetime(2026, 1, 5, 10), actor=admin, invoice=invoice, patient=patient,
            note="note-issued")
-    _entry("payment.recorded", at=datetime(2026, 1, 6, 23, 59), actor=cashier, invoice=invoice, patient=patient,
+    # Stored UTC: 23:59 and 00:00 on the Lagos clock, either side of the hospital's midnight.
+    _entry("payment.recorded", at=datetime(2026, 1, 6, 22, 59), actor=cashier, invoice=invoice, patient=patient,
            note="note-paid")
-    _entry("patient.updated", at=datetime(2026, 1, 7, 0, 0), actor=cashier, patient=other_patient,
+    _entry("patient.updated", at=datetime(2026, 1, 6, 23, 0), actor=cashier, patient=other_patient,
            note="note-patient")
     _entry("staff.locked", at=datetime(2026, 1, 8, 8), entity_type="staff", note="note-locked")
     return {"invoice": invoice, "patient": patient, "other_patient": other_patient, "admin": admin,
@@ -170,7 +171,7 @@ def test_audit_page_has_a_print_friendly_table(admin_client):
     _entry(note="note-x")
     page = admin_client.get("/admin/audit").get_data(as_text=True)
     assert 'class="search filters"' in page  # print.css hides forms, so the printout is the table itself
-    assert "<th scope=\"col\">When (UTC)</th>" in page
+    assert "<th scope=\"col\">When</th>" in page
 
 
 def test_staff_members_are_filter_choices(admin_client):

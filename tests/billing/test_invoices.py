@@ -1,6 +1,7 @@
 import threading
 import time
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, InvoiceLine, InvoiceSequence
 from tests.factories import make_draft_invoice, make_patient, make_service, make_staff
 
-YEAR = datetime.now().year
+YEAR = datetime.now(ZoneInfo("Africa/Lagos")).year  # the test app's TIMEZONE numbers by the hospital's year
 
 
 @pytest.fixture
@@ -309,7 +310,9 @@ def test_numbers_have_no_gaps_when_an_issue_is_rolled_back(patient, staff):
 
 def test_numbers_restart_each_year(patient, staff, monkeypatch):
     invoices = [draft(patient, staff, [_line()]) for _ in range(3)]
-    for invoice, moment in zip(invoices, (datetime(2025, 12, 31, 23, 59), datetime(2026, 1, 1, 0, 1),
+    # Stored UTC of 23:30 and 00:30 on the Lagos clock, either side of the hospital's new year: the number's
+    # year is the hospital's, so 23:30 UTC on 31 December already numbers in the new year.
+    for invoice, moment in zip(invoices, (datetime(2025, 12, 31, 22, 30), datetime(2025, 12, 31, 23, 30),
                                           datetime(2026, 1, 2, 9, 0)), strict=True):
         monkeypatch.setattr(billing, "utcnow", lambda moment=moment: moment)
         billing.issue_invoice(invoice.id, actor_id=staff.id)

@@ -1,5 +1,8 @@
 """A small March 2026 of hand-countable money, built through the real payment and refund services.
 
+Times are Lagos wall-clock times (stored as UTC, an hour earlier), so the edges of the range are the
+hospital's midnights.
+
 NGN (range 1–31 March 2026, judged on 10 April 2026):
   I1  Consultation ×1   1,000,000  issued 02 Mar, due 09 Mar; cash 1,000,000 (02 Mar, Cathy); cash refund
                                    200,000 processed 05 Mar; a failed refund of 50,000 that must not count
@@ -20,10 +23,17 @@ from billing_desk.billing.refunds import create_refund
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, InvoiceLine, PaymentRequest, Refund, Terminal, TerminalPush
 from billing_desk.reports.stats import Period
+from billing_desk.timeutil import to_utc, zone_named
 from tests.factories import make_patient, make_service
 
-MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), "week", today=date(2026, 4, 10))
-TODAY = datetime(2026, 4, 10, 12, 0)
+ZONE = zone_named("Africa/Lagos")  # the test app's TIMEZONE: every time below is the hospital's clock
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), "week", today=date(2026, 4, 10), zone=ZONE)
+TODAY = date(2026, 4, 10)
+
+
+def local(*parts):
+    """A Lagos wall-clock time as the naive UTC the database stores (01:00 Lagos is 00:00 UTC)."""
+    return to_utc(datetime(*parts), ZONE)
 
 
 def _invoice(patient, currency, issued, due, lines, status="issued"):
@@ -72,32 +82,32 @@ def build_march(cashier, admin):
     db.session.add(terminal)
     db.session.commit()
 
-    i1 = _invoice(patient, "NGN", datetime(2026, 3, 2, 9), date(2026, 3, 9), [(consultation, 1_000_000, 1)])
-    p1 = _pay(i1, 1_000_000, "cash", datetime(2026, 3, 2, 9, 30), cashier)
+    i1 = _invoice(patient, "NGN", local(2026, 3, 2, 9), date(2026, 3, 9), [(consultation, 1_000_000, 1)])
+    p1 = _pay(i1, 1_000_000, "cash", local(2026, 3, 2, 9, 30), cashier)
     refund = create_refund(p1.id, 200_000, channel="cash", reason="Overcharged", actor_id=admin.id)
-    refund.processed_at = datetime(2026, 3, 5, 11)
+    refund.processed_at = local(2026, 3, 5, 11)
     db.session.add(Refund(payment_id=p1.id, invoice_id=i1.id, amount_minor=50_000, currency="NGN",
                           channel="paystack", status="failed", reason="Card expired",
-                          processed_at=datetime(2026, 3, 6)))
+                          processed_at=local(2026, 3, 6)))
     db.session.commit()
 
-    i2 = _invoice(patient, "NGN", datetime(2026, 3, 3, 10), date(2026, 3, 20), [(xray, 2_500_000, 2)])
-    _pay(i2, 1_500_000, "transfer", datetime(2026, 3, 4, 15), cashier)
-    _pay(i2, 100_000, "cash", datetime(2026, 4, 1, 0, 0, 0), cashier)
+    i2 = _invoice(patient, "NGN", local(2026, 3, 3, 10), date(2026, 3, 20), [(xray, 2_500_000, 2)])
+    _pay(i2, 1_500_000, "transfer", local(2026, 3, 4, 15), cashier)
+    _pay(i2, 100_000, "cash", local(2026, 4, 1, 0, 0, 0), cashier)
 
-    _invoice(patient, "NGN", datetime(2026, 3, 10, 8), None, [(consultation, 1_000_000, 1)], status="void")
-    i4 = _invoice(patient, "NGN", datetime(2026, 3, 15, 8), date(2026, 5, 1), [(None, 300_000, 1)])
-    _pay(i4, 100_000, "cash", datetime(2026, 3, 31, 23, 59, 59), cashier)
+    _invoice(patient, "NGN", local(2026, 3, 10, 8), None, [(consultation, 1_000_000, 1)], status="void")
+    i4 = _invoice(patient, "NGN", local(2026, 3, 15, 8), date(2026, 5, 1), [(None, 300_000, 1)])
+    _pay(i4, 100_000, "cash", local(2026, 3, 31, 23, 59, 59), cashier)
 
-    i5 = _invoice(patient, "NGN", datetime(2026, 2, 20, 8), date(2026, 3, 1), [(consultation, 1_000_000, 1)])
-    card = _pay(i5, 500_000, "card_terminal", datetime(2026, 3, 6, 10, 0, 30))
+    i5 = _invoice(patient, "NGN", local(2026, 2, 20, 8), date(2026, 3, 1), [(consultation, 1_000_000, 1)])
+    card = _pay(i5, 500_000, "card_terminal", local(2026, 3, 6, 10, 0, 30))
     card.terminal_id = terminal.id
     db.session.commit()
 
-    g1 = _invoice(patient, "GHS", datetime(2026, 3, 12, 9), date(2026, 3, 30), [(lab, 30_000, 3)])
-    _pay(g1, 90_000, "cash", datetime(2026, 3, 12, 9, 5), admin)
+    g1 = _invoice(patient, "GHS", local(2026, 3, 12, 9), date(2026, 3, 30), [(lab, 30_000, 3)])
+    _pay(g1, 90_000, "cash", local(2026, 3, 12, 9, 5), admin)
 
     for status, day, seconds in (("paid", 6, 30), ("paid", 7, 60), ("paid", 8, 150), ("failed", 9, 20),
                                  ("timed_out", 10, None), ("expired", 11, None), ("sent", 12, None)):
-        _push(i5, terminal, status, datetime(2026, 3, day, 10), seconds)
-    _push(i5, terminal, "paid", datetime(2026, 4, 2, 10), 5)
+        _push(i5, terminal, status, local(2026, 3, day, 10), seconds)
+    _push(i5, terminal, "paid", local(2026, 4, 2, 10), 5)

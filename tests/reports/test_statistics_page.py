@@ -13,7 +13,7 @@ MARCH_ARGS = {"range": "custom", "date_from": "2026-03-01", "date_to": "2026-03-
 @pytest.fixture(autouse=True)
 def tenth_of_april(monkeypatch):
     """Presets and the future-date rule are judged on 10 April 2026, whatever the machine's clock says."""
-    monkeypatch.setattr("billing_desk.reports.forms.utcnow", lambda: TODAY)
+    monkeypatch.setattr("billing_desk.reports.forms.local_today", lambda zone=None: TODAY)
 
 
 @pytest.fixture

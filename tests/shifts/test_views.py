@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from billing_desk.extensions import db
 from billing_desk.models import Shift
 from billing_desk.shifts import service
+from billing_desk.timeutil import local_day_of
 from tests.conftest import sign_in
 from tests.shifts.conftest import open_for, take
 
@@ -205,7 +206,7 @@ def test_admins_filter_the_list_and_cashiers_see_their_own(client, admin_client,
     assert listed(admin_client.get("/shifts/?status=open")) == {theirs.id}
     assert listed(admin_client.get("/shifts/?status=closed")) == {mine.id}
     assert listed(admin_client.get("/shifts/?status=signed_off")) == set()
-    day = mine.opened_at.date().isoformat()
+    day = local_day_of(mine.opened_at).isoformat()
     assert listed(admin_client.get(f"/shifts/?opened_from={day}&opened_to={day}")) == {mine.id}
     assert admin_client.get("/shifts/?opened_from=yesterday").status_code == 422
     assert admin_client.get("/shifts/?cashier=abc").status_code == 422
