@@ -17,6 +17,7 @@ from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, 
 from billing_desk.models.payment import Payment
 from billing_desk.models.schedule import ReconciliationRun, ScheduledTask
 from billing_desk.models.shift import Shift
+from billing_desk.models.sign_in import SignInPause
 from billing_desk.models.staff import Staff
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ScheduledTask",
     "Service",
     "Shift",
+    "SignInPause",
     "Staff",
     "Terminal",
     "TerminalPush",
@@ -47,7 +49,3 @@ __all__ = [
     "WebhookEvent",
     "WebhookSubscription",
 ]
-
-# Row ids are 32-bit integers: a larger number (in a URL, a search box) cannot name a row, and would overflow
-# PostgreSQL's integer if it reached a query.
-MAX_ID = 2**31 - 1

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from billing_desk.bounds import MAX_ID
+
 SALT = "billing-desk.public-invoice-link.v1"
 SECONDS_PER_DAY = 86400
 
@@ -40,9 +42,10 @@ def invoice_id_from_token(token):
         raise LinkExpired() from None
     except BadSignature:
         raise LinkInvalid() from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("invoice"), int):
-        raise LinkInvalid()
-    return payload["invoice"]
+    invoice_id = payload.get("invoice") if isinstance(payload, dict) else None
+    if isinstance(invoice_id, bool) or not isinstance(invoice_id, int) or not 1 <= invoice_id <= MAX_ID:
+        raise LinkInvalid()  # even correctly signed, a number no row can have names nothing
+    return invoice_id
 
 
 def public_url(endpoint, **values):

@@ -27,10 +27,9 @@ rate_limited = limiter.limit(lambda: setting("PUBLIC_LINK_RATE_LIMIT"))
 
 @bp.after_request
 def _private_headers(response):
-    # The token is the key to the page: keep it out of caches, search engines and Referer headers
-    # (the Pay online button leaves for Paystack).
+    # The token is the key to the page: keep it out of caches and search engines. (Referer headers never
+    # carry it off the site: `security.py` sends Referrer-Policy: same-origin on every page.)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -101,7 +100,7 @@ def invoice_document(token):
     return _pdf_response(*invoice_pdf(_invoice(token)))
 
 
-@bp.get("/<token>/receipts/<int:payment_id>.pdf")
+@bp.get("/<token>/receipts/<id:payment_id>.pdf")
 @public
 @rate_limited
 def receipt_document(token, payment_id):

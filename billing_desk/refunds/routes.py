@@ -37,7 +37,7 @@ def refund_status_label(status):
     return refund_service.LABELS.get(status, status)
 
 
-@bp.route("/payments/<int:payment_id>/refund", methods=["GET", "POST"])
+@bp.route("/payments/<id:payment_id>/refund", methods=["GET", "POST"])
 def new(payment_id):
     payment = db.get_or_404(Payment, payment_id, description="There is no such payment.")
     form = RefundForm(methods=refund_service.methods_for(payment))
@@ -107,7 +107,7 @@ def reviews():
     )
 
 
-@bp.post("/admin/reviews/<int:review_id>/resolve")
+@bp.post("/admin/reviews/<id:review_id>/resolve")
 def resolve(review_id):
     db.get_or_404(PaymentReview, review_id)
     form = ResolveReviewForm()

@@ -9,7 +9,7 @@ from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
 from billing_desk.jobs.after_commit import commit
 from billing_desk.invoices.routes import render_invoice_page as render_invoice
-from billing_desk.models import MAX_ID, Invoice, Terminal, TerminalPush
+from billing_desk.models import Invoice, Terminal, TerminalPush
 from billing_desk.paystack.errors import PaystackError
 from billing_desk.paystack.push_screen import push_status as screen_status
 from billing_desk.paystack.pushes import P
@@ -91,7 +91,7 @@ def refresh():
     return redirect(url_for(".index"), 303)
 
 
-@bp.post(f"/<int(max={MAX_ID}):terminal_id>")
+@bp.post("/<id:terminal_id>")
 @admin_required
 def update(terminal_id):
     terminal = db.get_or_404(Terminal, terminal_id, description="There is no such terminal.")
@@ -108,7 +108,7 @@ def update(terminal_id):
 
 # ---- cashiers: charge an invoice, then wait for the card --------------------------------------------------
 
-@bp.post(f"/invoices/<int(max={MAX_ID}):invoice_id>/charge")
+@bp.post("/invoices/<id:invoice_id>/charge")
 def charge(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id, description="There is no such invoice.")
     form = ChargeForm(terminals=service.active_terminals())
@@ -151,7 +151,7 @@ def _status_of(push):
     }
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>")
+@bp.get("/pushes/<id:push_id>")
 def waiting(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     status = _status_of(push)
@@ -163,7 +163,7 @@ def waiting(push_id):
     )
 
 
-@bp.post(f"/pushes/<int(max={MAX_ID}):push_id>/cancel")
+@bp.post("/pushes/<id:push_id>/cancel")
 def stop_waiting(push_id):
     """"Card declined or patient cancelled": the only way the desk learns of a declined card (no webhook)."""
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
@@ -176,7 +176,7 @@ def stop_waiting(push_id):
     return redirect(url_for(".waiting", push_id=push.id), 303)
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>/status.json")
+@bp.get("/pushes/<id:push_id>/status.json")
 def push_status(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     return _status_of(push)

@@ -37,7 +37,7 @@ def test_page_shows_lines_totals_status_and_balance_without_login(client, invoic
     assert "Item 1" in text and "Item 2" in text and "₦16,250.50" in text
     assert "Issued — unpaid" in text and "Balance due: ₦16,250.50" in text
     assert "No payments yet." in text and "TEST" in text
-    assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "same-origin" and response.headers["Cache-Control"] == "no-store"
 
 
 def test_get_never_creates_a_payment_request(client, invoice, paystack_sandbox):
