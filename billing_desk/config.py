@@ -41,6 +41,18 @@ def load_config():
         ),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "QUEUE_PREFIX": os.environ.get("QUEUE_PREFIX", "billing"),
+        # A worker refreshes its heartbeat this often; a "started" job whose worker has not for
+        # WORKER_DEAD_AFTER_SECONDS belongs to a dead worker and is queued again by the sweep.
+        "WORKER_HEARTBEAT_SECONDS": float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10")),
+        "WORKER_DEAD_AFTER_SECONDS": _env_int("WORKER_DEAD_AFTER_SECONDS", 45),
+        # A webhook event or email that fails this many times is dead-lettered: shown to an administrator,
+        # retried only by hand.
+        # The scheduler: the sweep's interval, and the local times (TIMEZONE) of its daily tasks.
+        "SWEEP_EVERY_SECONDS": _env_int("SWEEP_EVERY_SECONDS", 60),
+        "REMINDER_LOCAL_TIME": os.environ.get("REMINDER_LOCAL_TIME", "09:00"),
+        "RECONCILIATION_LOCAL_TIME": os.environ.get("RECONCILIATION_LOCAL_TIME", "01:00"),
+        "WEBHOOK_MAX_ATTEMPTS": _env_int("WEBHOOK_MAX_ATTEMPTS", 5),
+        "EMAIL_MAX_ATTEMPTS": _env_int("EMAIL_MAX_ATTEMPTS", 5),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")
         or "memory://",

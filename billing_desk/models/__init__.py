@@ -13,6 +13,7 @@ from billing_desk.models.outbox import EmailOutbox
 from billing_desk.models.patient import Patient
 from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, Terminal, TerminalPush, WebhookEvent
 from billing_desk.models.payment import Payment
+from billing_desk.models.schedule import ReconciliationRun, ScheduledTask
 from billing_desk.models.shift import Shift
 from billing_desk.models.staff import Staff
 
@@ -30,7 +31,9 @@ __all__ = [
     "Payment",
     "PaymentRequest",
     "PaymentReview",
+    "ReconciliationRun",
     "Refund",
+    "ScheduledTask",
     "Service",
     "Shift",
     "Staff",

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-KINDS = ("invoice", "receipt", "reminder")
+KINDS = ("invoice", "receipt", "reminder", "reconciliation")
 # queued → sending → sent | failed | skipped. A `failed` row with `next_attempt_at` set is still retried;
 # without it the desk has given up and only an administrator's resend sends it again.
 STATUSES = ("queued", "sending", "sent", "failed", "skipped")
@@ -27,7 +27,9 @@ class EmailOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(db.String(20), index=True)
     status: Mapped[str] = mapped_column(db.String(20), default="queued", index=True)
-    invoice_id: Mapped[int] = mapped_column(db.ForeignKey("invoices.id"), index=True)
+    # Every kind but "reconciliation" (a report to an administrator, with `reconciliation_run_id`) is about an invoice.
+    invoice_id: Mapped[int | None] = mapped_column(db.ForeignKey("invoices.id"), index=True)
+    reconciliation_run_id: Mapped[int | None] = mapped_column(db.ForeignKey("reconciliation_runs.id"), index=True)
     payment_id: Mapped[int | None] = mapped_column(db.ForeignKey("payments.id"), index=True)
     reminder_number: Mapped[int | None] = mapped_column()
     recipient: Mapped[str | None] = mapped_column(db.String(254))
@@ -47,10 +49,12 @@ class EmailOutbox(db.Model):
     invoice = relationship("Invoice")
     payment = relationship("Payment")
     requested_by = relationship("Staff")
+    reconciliation_run = relationship("ReconciliationRun")
 
     __table_args__ = (
         UniqueConstraint("kind", "payment_id", name="uq_email_outbox_kind_payment_id"),
         UniqueConstraint("invoice_id", "kind", "reminder_number", name="uq_email_outbox_invoice_kind_reminder"),
+        UniqueConstraint("reconciliation_run_id", "recipient", name="uq_email_outbox_reconciliation_recipient"),
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     )
