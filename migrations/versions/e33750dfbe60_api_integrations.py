@@ -1,7 +1,7 @@
 """Integration API: API keys, their calls, idempotent responses, webhook subscriptions and deliveries.
 
 Revision ID: e33750dfbe60
-Revises: 5c5e3fc97bf1
+Revises: 52775328f3fa
 Create Date: 2026-12-01 21:56:41.920568
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e33750dfbe60'
-down_revision = '5c5e3fc97bf1'
+down_revision = '52775328f3fa'
 branch_labels = None
 depends_on = None
 
