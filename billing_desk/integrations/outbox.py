@@ -78,7 +78,7 @@ def start_ready():
 
 
 def retry_intervals():
-    return [int(part) for part in current_app.config["WEBHOOK_RETRY_SECONDS"].split(",") if part.strip()]
+    return list(current_app.config["INTEGRATION_WEBHOOK_RETRY_SECONDS"])
 
 
 def job_id(delivery_id):

@@ -80,7 +80,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_lands(app, subscribe
 
 
 def test_no_answer_is_a_failure_and_the_last_try_gives_up(app, subscribe):
-    app.config["WEBHOOK_RETRY_SECONDS"] = "10"
+    app.config["INTEGRATION_WEBHOOK_RETRY_SECONDS"] = (10,)
     subscribe("http://127.0.0.1:9/nobody-listens", events=["invoice.voided"])
     draft = make_draft_invoice()
     invoices.void_invoice(draft.id, reason="Duplicate", actor_id=None)
