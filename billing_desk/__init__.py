@@ -24,6 +24,10 @@ BLUEPRINT_PACKAGES = (
     "terminals",
     "api",
     "integrations",
+    "accounts",
+    "approvals",
+    "statements",
+    "desk",
 )
 
 log = logging.getLogger(__name__)

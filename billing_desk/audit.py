@@ -65,6 +65,14 @@ ACTION_LABELS = {
     "webhook_subscription.created": "Integration webhook added",
     "webhook_subscription.updated": "Integration webhook changed",
     "webhook_delivery.replayed": "Integration webhook delivery sent again",
+    "account.deposit": "Deposit taken",
+    "account.credit": "Credit added to the account",
+    "account.applied": "Account money applied to an invoice",
+    "account.refund": "Account money refunded",
+    "approval.requested": "Approval asked for",
+    "approval.approved": "Approved by a supervisor",
+    "approval.rejected": "Rejected by a supervisor",
+    "account_document.printed": "Deposit receipt or refund document printed",
 }
 
 

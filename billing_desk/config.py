@@ -80,6 +80,11 @@ def load_config():
         "REQUIRE_OPEN_SHIFT": _env_bool("REQUIRE_OPEN_SHIFT", True),
         # Closing a shift short or over by more than this (minor units; ₦1,000) needs a reason.
         "SHIFT_VARIANCE_REASON_THRESHOLD_MINOR": _env_int("SHIFT_VARIANCE_REASON_THRESHOLD_MINOR", 100_000),
+        # Four-eyes approvals (billing_desk.approvals.policy): amounts of the threshold (minor units) or more need
+        # a supervisor's approval; 0 means every one does. Voiding an issued invoice needs one unless turned off.
+        "APPROVAL_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_VOID_REQUIRED": _env_bool("APPROVAL_VOID_REQUIRED", True),
         # The hospital's clock and calendar (an IANA name): its days, shifts, reports and invoice-number year.
         "TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE).strip(),
         "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 def sweep():
-    """Orphaned jobs back on their queues, then the Paystack sweep, lost emails and integration webhooks."""
+    """Orphaned jobs back on their queues, then the Paystack sweep, lost emails and integration deliveries."""
     from billing_desk.integrations.sweep import run_integration_sweep
     from billing_desk.notifications.sweep import recover_emails
     from billing_desk.paystack import sweep as paystack_sweep

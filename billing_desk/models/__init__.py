@@ -1,4 +1,6 @@
 """All models, imported here so Alembic and `db.create_all` see every table."""
+from billing_desk.models.account import AccountEntry
+from billing_desk.models.approval import ApprovalRequest
 from billing_desk.models.audit import AuditEntry
 from billing_desk.models.catalog import AppSetting, Service
 from billing_desk.models.integration import (
@@ -20,6 +22,8 @@ from billing_desk.models.staff import Staff
 __all__ = [
     "ApiCall",
     "ApiKey",
+    "AccountEntry",
+    "ApprovalRequest",
     "AppSetting",
     "AuditEntry",
     "EmailOutbox",
