@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from billing_desk import audit
-from billing_desk.api.outputs import InvoiceOut, PaymentOut, RefundOut, utc_text
+from billing_desk.api.outputs import DepositOut, InvoiceOut, PaymentOut, RefundOut, utc_text
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue, jobs_run_inline
 from billing_desk.models import WebhookDelivery, WebhookSubscription
@@ -29,6 +29,7 @@ EVENTS = {
     "invoice.voided": InvoiceOut,
     "payment.recorded": PaymentOut,
     "refund.processed": RefundOut,
+    "deposit.recorded": DepositOut,
 }
 _NEW, _READY = "integration_deliveries_new", "integration_deliveries_ready"
 
