@@ -99,8 +99,11 @@ def load_config():
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "API_MAX_BODY_BYTES": _env_int("API_MAX_BODY_BYTES", 64 * 1024),
         # Outbound integration webhooks (billing_desk.integrations): per-try timeout and the waits between tries.
-        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
-        "WEBHOOK_RETRY_SECONDS": os.environ.get("WEBHOOK_RETRY_SECONDS", "30,120,600,3600,21600"),
+        "INTEGRATION_WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("INTEGRATION_WEBHOOK_TIMEOUT_SECONDS", "5")),
+        "INTEGRATION_WEBHOOK_RETRY_SECONDS": tuple(
+            int(part) for part in os.environ.get("INTEGRATION_WEBHOOK_RETRY_SECONDS", "30,120,600,3600,21600").split(",")
+            if part.strip()
+        ),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
         "ACCOUNT_LOCK_THRESHOLD": _env_int("ACCOUNT_LOCK_THRESHOLD", 5),
         "ACCOUNT_LOCK_MINUTES": _env_int("ACCOUNT_LOCK_MINUTES", 15),

@@ -8,6 +8,7 @@ desks spending one deposit queue behind each other. Services flush; the view com
 from flask import current_app
 from sqlalchemy import select
 
+from billing_desk import integrations
 from billing_desk.accounts import ledger
 from billing_desk.billing.payments import PaymentDetails, PaymentRefused
 from billing_desk.extensions import db
@@ -46,6 +47,7 @@ def take_deposit(patient_id, amount_minor, currency, *, channel, reference=None,
     fields = _desk_fields(channel, reference, actor_id)
     entry = ledger.put(patient_id, ledger.DEPOSIT, amount_minor, currency, actor_id=actor_id,
                        submission_key=submission_key, **fields)
+    integrations.emit("deposit.recorded", entry)
     return entry, True
 
 

@@ -79,9 +79,13 @@ def endpoint(bp, rule, method, **options):
 
 def _rate_limit(key):
     limit = parse_limit(current_app.config["API_RATE_LIMIT"])
-    if limiter.limiter.hit(limit, "api-key", str(key.id)):
+    try:
+        if limiter.limiter.hit(limit, "api-key", str(key.id)):
+            return
+        reset_at = limiter.limiter.get_window_stats(limit, "api-key", str(key.id)).reset_time
+    except Exception:  # the limits' store (Redis) is down: serve rather than fail every call
+        log.warning("rate limit store unavailable; request_id=%s not limited", request_id(), exc_info=True)
         return
-    reset_at = limiter.limiter.get_window_stats(limit, "api-key", str(key.id)).reset_time
     wait = max(1, math.ceil(reset_at - time.time()))
     raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} s.",
                    headers={"Retry-After": str(wait)})

@@ -133,6 +133,11 @@ class PaymentQuery(Query):
     cursor: Cursor | None = None
 
 
+class PageQuery(Query):
+    limit: Limit = 50
+    cursor: Cursor | None = None
+
+
 class RefundQuery(Query):
     invoice_id: Id | None = None
     status: Literal[tuple(REFUND_STATUSES)] | None = None

@@ -14,6 +14,8 @@ SCOPE_WORDS = {"read": "Read — look up patients, invoices, payments", "write":
 
 
 class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -22,8 +24,13 @@ class NewKeyForm(FlaskForm):
     name = StringField("Integration name", filters=[strip],
                        validators=[DataRequired("Name the system that will use the key."), at_most(80)])
     scopes = CheckboxesField("Scopes", choices=[SelectChoice(s, SCOPE_WORDS[s]) for s in SCOPES],
-                             validators=[DataRequired("Give the key at least one scope.")])
+                             validators=[DataRequired("Give the key at least one scope.")],
+                             invalid_choice_message="Tick only the scopes shown.")
     expires_on = DayField("Expires on (optional)", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        # Prefixed: the Integrations page carries two forms, and their fields' ids must not collide.
+        super().__init__(*args, prefix="key", **kwargs)
 
     def validate_expires_on(self, field):
         if field.data is not None and field.data <= date.today():
@@ -41,7 +48,11 @@ class NewSubscriptionForm(FlaskForm):
         URL(require_tld=False, message="Enter a full http:// or https:// URL."),
     ])
     events = CheckboxesField("Events", choices=[SelectChoice(name, name) for name in EVENTS],
-                             validators=[DataRequired("Pick at least one event.")])
+                             validators=[DataRequired("Pick at least one event.")],
+                             invalid_choice_message="Tick only the events shown.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="hook", **kwargs)
 
     def validate_url(self, field):
         if not field.data.lower().startswith(("http://", "https://")):
