@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-APPROVAL_ACTIONS = ("void_invoice", "refund_payment", "refund_deposit", "discount")
+APPROVAL_ACTIONS = ("void_invoice", "refund_payment", "refund_deposit")
 APPROVAL_STATUSES = ("pending", "approved", "rejected")
 
 
