@@ -35,7 +35,7 @@ def upgrade():
     sa.Column('decided_via', sa.String(length=10), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=True),
     sa.Column('submission_key', sa.String(length=64), nullable=True),
-    sa.CheckConstraint("action IN ('void_invoice', 'refund_payment', 'refund_deposit')", name=op.f('ck_approval_requests_action')),
+    sa.CheckConstraint("action IN ('void_invoice', 'refund_payment', 'refund_deposit', 'discount')", name=op.f('ck_approval_requests_action')),
     sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name=op.f('ck_approval_requests_status')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['staff.id'], name=op.f('fk_approval_requests_decided_by_id_staff')),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_approval_requests_invoice_id_invoices')),
