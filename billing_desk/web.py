@@ -28,6 +28,7 @@ def _require_sign_in():
 
 # (endpoint, label, admins only). Entries whose blueprint is not installed are skipped.
 NAVIGATION = (
+    ("desk.home", "My day", False),
     ("patients.index", "Patients", False),
     ("invoices.index", "Invoices", False),
     ("catalog.index", "Price list", False),

@@ -3,7 +3,7 @@ import re
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -12,7 +12,7 @@ from billing_desk import audit
 from billing_desk.approvals import policy
 from billing_desk.approvals import service as approvals
 from billing_desk.billing import invoices as billing
-from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY
+from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, MAX_AMOUNT_MINOR, locale_for
 from billing_desk.billing.states import LABELS
 from billing_desk.catalog.service import get_cashier_max_discount_bp
 from billing_desk.extensions import db
@@ -22,6 +22,7 @@ from billing_desk.invoices.forms import (
     InvoiceForm,
     VoidForm,
     invoice_form_data,
+    service_choices,
 )
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
@@ -100,9 +101,8 @@ def index():
     ), (200 if valid else 422)
 
 
-def _service_choices(form):
-    """Active services in the currency the form is being filled in."""
-    currency = form.currency.data if form.currency.data in CURRENCIES else DEFAULT_CURRENCY
+def _active_services(currency):
+    """Active services in `currency`, in the order the service selects list them."""
     return db.session.scalars(
         select(Service)
         .where(Service.active.is_(True), Service.currency == currency)
@@ -111,8 +111,26 @@ def _service_choices(form):
 
 
 def _render_editor(form, *, patient, invoice=None, status=200):
-    form.set_service_choices(_service_choices(form))
-    return render_template("invoices/form.html", form=form, patient=patient, invoice=invoice), status
+    currency = form.currency.data if form.currency.data in CURRENCIES else DEFAULT_CURRENCY
+    form.set_service_choices(_active_services(currency))
+    return render_template(
+        "invoices/form.html", form=form, patient=patient, invoice=invoice,
+        limits={"maxQuantity": billing.MAX_QUANTITY, "maxAmountMinor": MAX_AMOUNT_MINOR,
+                "maxLines": billing.MAX_LINES},
+        locales={code: locale_for(code).replace("_", "-") for code in CURRENCIES},
+    ), status
+
+
+@bp.get("/service-options.json")
+def service_options():
+    """The service select's options in another currency: the editor swaps them in when the currency changes."""
+    currency = request.args.get("currency", "")
+    if currency not in CURRENCIES:
+        abort(400, f"Currency must be one of {', '.join(CURRENCIES)}.")
+    return jsonify([
+        {"value": c.value, "label": c.label, "group": c.optgroup, "price_minor": c.render_kw.get("data-price-minor")}
+        for c in service_choices(_active_services(currency))
+    ])
 
 
 def _draft_fields(form):

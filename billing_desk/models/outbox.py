@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-KINDS = ("invoice", "receipt", "reminder", "statement")
+KINDS = ("invoice", "receipt", "reminder", "statement", "reconciliation")
 # queued → sending → sent | failed | skipped. A `failed` row with `next_attempt_at` set is still retried;
 # without it the desk has given up and only an administrator's resend sends it again.
 STATUSES = ("queued", "sending", "sent", "failed", "skipped")
@@ -27,8 +27,10 @@ class EmailOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(db.String(20), index=True)
     status: Mapped[str] = mapped_column(db.String(20), default="queued", index=True)
-    # Every kind but "statement" is about one invoice; a statement is about a patient and a date range.
+    # An invoice's emails (invoice, receipt, reminder) have `invoice_id`; a statement is about a patient and a date
+    # range (`patient_id`, `statement_*`); a reconciliation report goes to an administrator (`reconciliation_run_id`).
     invoice_id: Mapped[int | None] = mapped_column(db.ForeignKey("invoices.id"), index=True)
+    reconciliation_run_id: Mapped[int | None] = mapped_column(db.ForeignKey("reconciliation_runs.id"), index=True)
     patient_id: Mapped[int | None] = mapped_column(db.ForeignKey("patients.id"), index=True)
     statement_currency: Mapped[str | None] = mapped_column(db.String(3))
     statement_first: Mapped[date | None] = mapped_column(db.Date)
@@ -53,10 +55,12 @@ class EmailOutbox(db.Model):
     patient = relationship("Patient")
     payment = relationship("Payment")
     requested_by = relationship("Staff")
+    reconciliation_run = relationship("ReconciliationRun")
 
     __table_args__ = (
         UniqueConstraint("kind", "payment_id", name="uq_email_outbox_kind_payment_id"),
         UniqueConstraint("invoice_id", "kind", "reminder_number", name="uq_email_outbox_invoice_kind_reminder"),
+        UniqueConstraint("reconciliation_run_id", "recipient", name="uq_email_outbox_reconciliation_recipient"),
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     )

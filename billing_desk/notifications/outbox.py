@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 NO_EMAIL = "No email on file"
-KIND_LABELS = {"invoice": "Invoice", "receipt": "Receipt", "reminder": "Reminder", "statement": "Statement"}
+KIND_LABELS = {"invoice": "Invoice", "receipt": "Receipt", "reminder": "Reminder", "statement": "Statement",
+               "reconciliation": "Reconciliation report"}
 RESEND_AUDIT_FIELDS = ("status", "recipient", "attempts", "last_error", "message_id", "resend_count")
 
 
@@ -170,17 +171,14 @@ def resend(outbox_id, *, actor_id):
     if not row.can_resend:
         raise EmailRefused(f"This email is {describe(row)[0].lower()}; only failed or skipped emails can be resent.")
     invoice = row.invoice
-    if invoice is not None and invoice.status == InvoiceStatus.VOID:
-        raise EmailRefused("The invoice has been voided since; the email is not resent.")
-    if row.kind == "reminder" and not is_payable(invoice):
-        raise EmailRefused("The invoice no longer has a balance due; a reminder is not needed.")
-    address, reason = patient_address(row.patient or invoice.patient)
-    if address is None:
-        raise EmailRefused(f"Not resent: {reason[0].lower()}{reason[1:]}. Add the patient's email first.")
+    if row.kind == "reconciliation":  # a report to an administrator: the same address and subject
+        address, subject = row.recipient, row.subject
+    else:
+        address, subject = _still_wanted_address(row), subject_for(row.kind, invoice, row.payment)
     before = audit.snapshot(row, RESEND_AUDIT_FIELDS)
     row.status = QUEUED
     row.recipient = address
-    row.subject = subject_for(row.kind, invoice, row.payment)
+    row.subject = subject
     row.attempts = 0
     row.last_error = None
     row.message_id = None
@@ -190,9 +188,22 @@ def resend(outbox_id, *, actor_id):
     db.session.flush()
     audit.record(
         "email.resent", row, before=before, after=audit.snapshot(row, RESEND_AUDIT_FIELDS), actor_id=actor_id,
-        invoice_id=row.invoice_id, patient_id=row.patient_id,
+        invoice_id=row.invoice_id, patient_id=row.patient_id or (invoice.patient_id if invoice else None),
     )
     return row
+
+
+def _still_wanted_address(row):
+    """The patient's current address, or EmailRefused when the email is not wanted any more."""
+    invoice = row.invoice  # None for a statement, which is about the patient
+    if invoice is not None and invoice.status == InvoiceStatus.VOID:
+        raise EmailRefused("The invoice has been voided since; the email is not resent.")
+    if row.kind == "reminder" and not is_payable(invoice):
+        raise EmailRefused("The invoice no longer has a balance due; a reminder is not needed.")
+    address, reason = patient_address(row.patient or invoice.patient)
+    if address is None:
+        raise EmailRefused(f"Not resent: {reason[0].lower()}{reason[1:]}. Add the patient's email first.")
+    return address
 
 
 def retry_delay(attempts):

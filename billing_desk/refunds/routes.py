@@ -11,7 +11,7 @@ from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue
-from billing_desk.models import Payment, PaymentReview, Refund
+from billing_desk.models import Invoice, Payment, PaymentReview, Refund
 from billing_desk.refunds.forms import RefundForm, ResolveReviewForm
 from billing_desk.refunds.service import REVIEW_KINDS, ReviewRefused, resolve_review
 
@@ -99,8 +99,11 @@ def reviews():
         show = "open"
         query = query.where(PaymentReview.status == "open")
     page = db.paginate(query, per_page=50, error_out=False)
+    invoice_ids = {review.invoice_id for review in page.items if review.invoice_id}
+    numbers = dict(db.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))).all())
     return render_template(
-        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm()
+        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm(),
+        invoice_numbers=numbers,
     )
 
 

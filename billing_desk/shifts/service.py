@@ -152,8 +152,10 @@ def _deposit_rows(shift_id):
             for channel, currency, total, count in rows]
 
 
-def _totals_rows(shift, found):
-    """The frozen per-channel list: the four channels in the shift's currency, then any other currency."""
+def totals_rows(shift, found=None):
+    """The per-channel list (frozen into the Z report at close; live on the open shift's page and the cashier's
+    home): the four channels in the shift's currency, then any other currency. `found` is `channel_totals`."""
+    found = channel_totals(shift.id) if found is None else found
     rows = []
     for channel in CHANNELS:
         total, count = found.get((channel, shift.currency), (0, 0))
@@ -214,7 +216,7 @@ def close_shift(shift_id, *, actor_id, counted_minor, denominations=None, reason
     shift.denominations = (  # largest note first, the order the report lists them in
         {str(face): denominations[face] for face in sorted(denominations, reverse=True)} if denominations else None
     )
-    shift.channel_totals = _totals_rows(shift, found) + _deposit_rows(shift.id)
+    shift.channel_totals = totals_rows(shift, found) + _deposit_rows(shift.id)
     shift.terminal_checks = checks
     db.session.flush()
     audit.record(

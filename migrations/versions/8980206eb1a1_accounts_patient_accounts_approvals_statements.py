@@ -2,7 +2,7 @@
 statement emails in the outbox (about a patient and a period rather than one invoice).
 
 Revision ID: 8980206eb1a1
-Revises: 5c5e3fc97bf1
+Revises: e33750dfbe60
 Create Date: 2026-12-01 22:30:51.001823
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8980206eb1a1'
-down_revision = '5c5e3fc97bf1'
+down_revision = 'e33750dfbe60'
 branch_labels = None
 depends_on = None
 
@@ -86,15 +86,12 @@ def upgrade():
         batch_op.add_column(sa.Column('statement_currency', sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column('statement_first', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('statement_last', sa.Date(), nullable=True))
-        batch_op.alter_column('invoice_id',
-               existing_type=sa.INTEGER(),
-               nullable=True)
         batch_op.create_index(batch_op.f('ix_email_outbox_patient_id'), ['patient_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_email_outbox_patient_id_patients'), 'patients', ['patient_id'], ['id'])
         batch_op.drop_constraint(batch_op.f('ck_email_outbox_kind'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_email_outbox_kind'),
-                                         "kind IN ('invoice', 'receipt', 'reminder', 'statement')")
-    # Rows written before this revision are all about an invoice: they name its patient too.
+                                         "kind IN ('invoice', 'receipt', 'reminder', 'statement', 'reconciliation')")
+    # Rows written before this revision that are about an invoice name its patient too.
     op.execute("UPDATE email_outbox SET patient_id = "
                "(SELECT invoices.patient_id FROM invoices WHERE invoices.id = email_outbox.invoice_id)")
 
@@ -104,12 +101,9 @@ def downgrade():
     op.execute("DELETE FROM email_outbox WHERE kind = 'statement'")
     with op.batch_alter_table('email_outbox', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_email_outbox_kind'), type_='check')
-        batch_op.create_check_constraint(batch_op.f('ck_email_outbox_kind'), "kind IN ('invoice', 'receipt', 'reminder')")
+        batch_op.create_check_constraint(batch_op.f('ck_email_outbox_kind'), "kind IN ('invoice', 'receipt', 'reminder', 'reconciliation')")
         batch_op.drop_constraint(batch_op.f('fk_email_outbox_patient_id_patients'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_email_outbox_patient_id'))
-        batch_op.alter_column('invoice_id',
-               existing_type=sa.INTEGER(),
-               nullable=False)
         batch_op.drop_column('statement_last')
         batch_op.drop_column('statement_first')
         batch_op.drop_column('statement_currency')
