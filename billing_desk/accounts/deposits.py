@@ -12,7 +12,7 @@ from billing_desk import integrations
 from billing_desk.accounts import ledger
 from billing_desk.billing.payments import PaymentDetails, PaymentRefused
 from billing_desk.extensions import db
-from billing_desk.models import AccountEntry, Invoice
+from billing_desk.models import AccountEntry, Invoice, Payment
 from billing_desk.payments.service import take_desk_payment
 from billing_desk.shifts.service import payment_shift_id
 
@@ -24,6 +24,12 @@ def _earlier(submission_key):
     if not submission_key:
         return None
     return db.session.scalars(select(AccountEntry).where(AccountEntry.submission_key == submission_key)).first()
+
+
+def _earlier_payment(submission_key):
+    if not submission_key:
+        return None
+    return db.session.scalars(select(Payment).where(Payment.submission_key == submission_key)).first()
 
 
 def _desk_fields(channel, reference, actor_id):
@@ -61,6 +67,9 @@ def apply_to_invoice(invoice_id, amount_minor, *, actor_id, submission_key=None)
     if invoice is None:
         raise PaymentRefused("There is no such invoice.")
     ledger.lock_account(invoice.patient_id)
+    earlier = _earlier_payment(submission_key)
+    if earlier is not None:
+        return earlier, None, False
     ledger.ensure_left(invoice.patient_id, amount_minor, invoice.currency)
     details = PaymentDetails(amount_minor=amount_minor, currency=invoice.currency, channel=FROM_DEPOSIT,
                              received_by_id=actor_id, submission_key=submission_key)
