@@ -1,12 +1,17 @@
 """Deny by default: every page needs sign-in unless its view is marked `@public`."""
 import pytest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+
+def _example_value(converter):
+    if isinstance(converter, IntegerConverter):
+        return 1
+    return min(converter.items) if isinstance(converter, AnyConverter) else "x"
 
 
 def _example_url(app, rule):
-    """The rule's URL with a made-up value for each part (1 for numbers, "x" otherwise)."""
-    values = {name: 1 if isinstance(converter, IntegerConverter) else "x"
-              for name, converter in rule._converters.items()}
+    """The rule's URL with a made-up value for each part (1 for numbers, one of the choices of `any`, else "x")."""
+    values = {name: _example_value(converter) for name, converter in rule._converters.items()}
     with app.test_request_context():
         return app.url_for(rule.endpoint, **values, _external=False)
 
