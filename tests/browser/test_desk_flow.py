@@ -57,8 +57,10 @@ def test_search_to_printed_receipt_without_the_mouse(desk, page, cashier):
     sign_in(page, desk, cashier)
     page.goto(desk.at("/patients/"))
     page.keyboard.type("okonk")  # the search box has the focus; results come as you type
+    expect(page.locator("#patient-results")).to_contain_text("1 patient found for “okonk”")
     expect(page.locator("#patient-results")).to_contain_text("Okonkwo, Adaeze")
     page.keyboard.press("ArrowDown")
+    expect(page.locator("#patient-results tbody a").first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Adaeze Okonkwo")
     for _ in range(40):  # Tab to the invoice, as a keyboard user does
