@@ -22,6 +22,11 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "api",
+    "integrations",
+    "accounts",
+    "approvals",
+    "statements",
     "desk",
 )
 

@@ -255,3 +255,18 @@ def render_receipt_pdf(payment, copy_number, paper="a4"):
 def copy_label(copy_number):
     """"COPY n" on the second and later desk prints of a receipt, whatever paper each was printed on."""
     return f"COPY {copy_number}" if copy_number >= RECEIPT_COPY_START else None
+
+
+# -- patients' accounts ------------------------------------------------------------------------------------
+
+def render_account_entry_pdf(entry, copy_number, paper="a4"):
+    """A deposit receipt or a deposit refund document for one account entry, numbered like a receipt."""
+    return _render(
+        "account_entry.html", paper, entry=entry, patient=entry.patient,
+        copy_label=copy_label(copy_number),
+    )
+
+
+def render_statement_pdf(statement):
+    """The A4 statement of account (`accounts.statement.Statement`) with its running balance."""
+    return _render("statement.html", "a4", statement=statement, patient=statement.patient)

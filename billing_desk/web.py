@@ -33,10 +33,12 @@ NAVIGATION = (
     ("invoices.index", "Invoices", False),
     ("catalog.index", "Price list", False),
     ("shifts.mine", "My shift", False),
+    ("approvals.index", "Approvals", False),
     ("shifts.index", "Shifts", True),
     ("admin.index", "Admin", True),
     ("terminals.index", "Terminals", True),
     ("reports.statistics", "Statistics", True),
+    ("statements.aging_report", "Aging", True),
 )
 
 

@@ -7,6 +7,7 @@ from billing_desk.auth.access import public
 from billing_desk.auth.forms import LoginForm
 from billing_desk.auth.service import SignInRefused, authenticate
 from billing_desk.extensions import db, limiter
+from billing_desk.jobs.scheduler import sweep_last_ran
 from billing_desk.reports.ops import readiness_problems
 
 bp = Blueprint("auth", __name__)
@@ -74,6 +75,7 @@ def healthz():
 def readyz():
     """Readiness: the database (and Redis, when jobs are queued) answer; 503 names the part that does not."""
     problems = readiness_problems()
+    sweep = {"sweep_last_ran": sweep_last_ran()}
     if problems:
-        return {"status": "unavailable", "failing": problems}, 503
-    return {"status": "ok"}
+        return {"status": "unavailable", "failing": problems, **sweep}, 503
+    return {"status": "ok", **sweep}

@@ -26,6 +26,7 @@ from billing_desk.billing.money import (
     to_major_text,
 )
 from billing_desk.billing.states import LABELS
+from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.forms import CURRENCY_MESSAGE, DayField, at_most
 
 BLANK_ROWS_ON_NEW = 3
@@ -160,7 +161,7 @@ def invoice_form_data(invoice):
     }
 
 
-class VoidForm(FlaskForm):
+class VoidForm(SupervisorSignOff, FlaskForm):
     reason = TextAreaField("Reason for voiding", filters=[_strip],
                            validators=[DataRequired("Give the reason for voiding."), at_most(MAX_VOID_REASON)])
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from billing_desk import audit
+from billing_desk.approvals import policy
+from billing_desk.approvals import service as approvals
 from billing_desk.billing import invoices as billing
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, MAX_AMOUNT_MINOR, locale_for
 from billing_desk.billing.states import LABELS
@@ -245,6 +247,7 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
         action_label=audit.action_label,
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
+        void_needs_approval=policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config)),
     ), status
 
 
@@ -275,14 +278,31 @@ def void(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id)
     form = VoidForm()
     if form.validate_on_submit():
+        needed = policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config),
+                                       issued=invoice.number is not None)
         try:
-            billing.void_invoice(invoice.id, reason=form.reason.data, actor_id=current_user.id)
-        except billing.InvoiceRefused as refused:
+            outcome = _void(invoice, form) if needed else billing.void_invoice(
+                invoice.id, reason=form.reason.data, actor_id=current_user.id)
+        except approvals.SignOffRefused as refused:
+            db.session.commit()  # only the supervisor's failed sign-in count was written
+            flash(str(refused), "error")
+            return render_invoice_page(invoice, void_form=form, status=422)
+        except (billing.InvoiceRefused, policy.ApprovalRefused) as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return render_invoice_page(db.session.get(Invoice, invoice_id), void_form=form,
                                 status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
         db.session.commit()
-        flash("Invoice voided.", "success")
+        flash("The void waits for a supervisor's approval." if outcome == "queued" else "Invoice voided.",
+              "info" if outcome == "queued" else "success")
         return redirect(url_for(".show", invoice_id=invoice.id), 303)
     return render_invoice_page(invoice, void_form=form, status=422)
+
+
+def _void(invoice, form):
+    """An issued invoice is voided with a supervisor's sign-off on the form, or waits in the approvals queue."""
+    outcome, _result = approvals.ask(
+        policy.VOID, {"invoice_id": invoice.id, "reason": form.reason.data}, requester_id=current_user.id,
+        reason=form.reason.data, invoice_id=invoice.id, patient_id=invoice.patient_id, **form.sign_off(),
+    )
+    return outcome

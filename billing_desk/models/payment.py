@@ -5,13 +5,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-CHANNELS = ("cash", "transfer", "card_terminal", "online")
+# "deposit": paid from money left on the patient's account (`billing_desk.accounts`).
+CHANNELS = ("cash", "transfer", "card_terminal", "online", "deposit")
 # The channels in words, for every page, email, PDF and report (templates use the `channel_label` filter).
+# The last two are not payment channels: the Z report's rows for deposits taken into patients' accounts.
 CHANNEL_LABELS = {
     "cash": "Cash",
     "transfer": "Bank transfer",
     "card_terminal": "Card (terminal)",
     "online": "Card (online)",
+    "deposit": "From deposit",
+    "deposits_cash": "Deposits taken in cash",
+    "deposits_transfer": "Deposits taken by bank transfer",
 }
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from billing_desk.auth.access import admin_required
 from billing_desk.extensions import db
+from billing_desk.jobs import dead_letters
 from billing_desk.models import EmailOutbox, Invoice
 from billing_desk.notifications import caught_mail, outbox
 from billing_desk.notifications.forms import EmailLogFilterForm, ResendForm, SendInvoiceForm
@@ -102,7 +103,9 @@ def send_invoice(invoice_id):
 
 def _filtered(form):
     query = select(EmailOutbox).options(joinedload(EmailOutbox.invoice)).order_by(EmailOutbox.id.desc())
-    if form.status.data:
+    if form.status.data == "gave_up":
+        query = query.where(dead_letters.GAVE_UP_EMAIL)
+    elif form.status.data:
         query = query.where(EmailOutbox.status == form.status.data)
     if form.kind.data:
         query = query.where(EmailOutbox.kind == form.kind.data)
@@ -154,8 +157,8 @@ def resend(outbox_id):
         return back
     db.session.commit()
     outbox.dispatch([row])
-    flash(f"{outbox.kind_label(row)} email for invoice {row.invoice.number} queued again for {row.recipient}.",
-          "success")
+    about = f" for invoice {row.invoice.number}" if row.invoice else (f" for {row.patient.full_name}" if row.patient else "")
+    flash(f"{outbox.kind_label(row)} email{about} queued again for {row.recipient}.", "success")
     return back
 
 

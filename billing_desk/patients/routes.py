@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from billing_desk.accounts.ledger import summaries
 from billing_desk.extensions import db
 from billing_desk.models import Patient
 from billing_desk.patients import service
@@ -75,6 +76,7 @@ def show(patient_id):
         "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=local_today(),
         balances=service.balances_of(patient), open_statuses=service.OPEN_STATUSES,
         can_invoice="invoices.new" in views, invoice_pages="invoices.show" in views,
+        account=summaries(patient.id),
     )
 
 

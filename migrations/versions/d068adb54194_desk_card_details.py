@@ -1,7 +1,7 @@
 """Card details on payments (brand, last four digits, authorisation code), printed on receipts.
 
 Revision ID: d068adb54194
-Revises: 5c5e3fc97bf1
+Revises: 8980206eb1a1
 Create Date: 2026-12-01 21:54:10.154357
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'd068adb54194'
-down_revision = '5c5e3fc97bf1'
+down_revision = '8980206eb1a1'
 branch_labels = None
 depends_on = None
 

@@ -51,7 +51,8 @@ class WorkerProcess:
 
     def environment(self):
         env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "PYTEST_"))}
-        env.update({name: str(self.config[key]) for key, name in WORKER_ENV.items() if self.config.get(key) is not None})
+        env.update({name: str(self.config[key]) for key, name in WORKER_ENV.items()
+                    if self.config.get(key) is not None})
         env["APP_ENV"] = "development"
         return env
 
@@ -92,8 +93,7 @@ def axe_violations(page, impacts=BLOCKING_IMPACTS):
     page.add_script_tag(path=str(AXE_SCRIPT))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
-        f"{page.url}: [{v['impact']}] {v['id']}: {v['help']} — "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in v["nodes"][:5])
+        f"{page.url}: [{v['impact']}] {v['id']}: {v['help']} — " + "; ".join(str(n["target"]) for n in v["nodes"][:5])
         for v in result["violations"] if v["impact"] in impacts
     ]
 
