@@ -64,7 +64,7 @@ def seed(app, cashiers):
 
 class Tally:
     def __init__(self):
-        self.samples, self.errors, self.lock = {}, {}, threading.Lock()
+        self.samples, self.errors, self.lock, self.payments = {}, {}, threading.Lock(), None
 
     def record(self, page, seconds, ok):
         with self.lock:
