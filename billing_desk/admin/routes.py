@@ -39,6 +39,7 @@ ADMIN_PAGES = (
     ("reports.reconciliation", "Reconciliation", "One day's card payments compared with Paystack's."),
     ("reports.jobs", "Background jobs", "Queued and failed background jobs, and retrying them."),
     ("shifts.index", "Shifts", "Cashiers' shifts and their Z reports."),
+    ("integrations.index", "Integrations", "API keys for the hospital's other systems, their webhooks and deliveries."),
 )
 
 

@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 def sweep():
-    """Orphaned jobs back on their queues, then the Paystack sweep, then lost emails."""
+    """Orphaned jobs back on their queues, then the Paystack sweep, lost emails and integration deliveries."""
+    from billing_desk.integrations.sweep import run_integration_sweep
     from billing_desk.notifications.sweep import recover_emails
     from billing_desk.paystack import sweep as paystack_sweep
 
@@ -19,7 +20,7 @@ def sweep():
         requeued = f"{orphans.requeue_orphans()} orphaned jobs requeued"
     except RedisError as error:
         requeued = f"orphaned jobs not checked (Redis unavailable: {type(error).__name__})"
-    return f"{requeued}; {paystack_sweep.run()}; {recover_emails()}"
+    return f"{requeued}; {paystack_sweep.run()}; {recover_emails()}; {run_integration_sweep()}"
 
 
 def reminders():

@@ -32,17 +32,29 @@ def new_message_id():
     return make_msgid(domain=domain)
 
 
+def statement_pdf(row):
+    from billing_desk.accounts.documents import statement_pdf as render
+
+    return render(row.patient, row.statement_currency, row.statement_first, row.statement_last)
+
+
+def _attachment(row):
+    if row.kind == "statement":
+        return statement_pdf(row)
+    return receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
+
+
 def template_context(row, pay_url=None):
     config = current_app.config
     invoice = row.invoice
-    token_url = public_invoice_url(invoice.id)
+    token_url = public_invoice_url(invoice.id) if invoice is not None else None
     return {
         "row": row,
         "invoice": invoice,
-        "patient": invoice.patient,
+        "patient": row.patient or invoice.patient,
         "payment": row.payment,
         "channel_label": channel_label(row.payment.channel) if row.payment else None,
-        "pay_url": pay_url if is_payable(invoice) else None,
+        "pay_url": pay_url if invoice is not None and is_payable(invoice) else None,
         "invoice_url": token_url,
         "hospital": {
             "name": config["HOSPITAL_NAME"],
@@ -69,7 +81,7 @@ def report_context(row):
 
 def build_message(row, pay_url=None):
     """The EmailMessage for `row` (which must have its recipient and Message-ID set)."""
-    patient_email = row.invoice is not None
+    patient_email = row.kind != "reconciliation"  # the one kind sent to an administrator, about no patient
     context = template_context(row, pay_url) if patient_email else report_context(row)
     message = EmailMessage()
     message["Subject"] = row.subject
@@ -82,6 +94,6 @@ def build_message(row, pay_url=None):
     message.set_content(render_template(f"email/{row.kind}.txt", **context))
     message.add_alternative(render_template(f"email/{row.kind}.html", **context), subtype="html")
     if patient_email:
-        filename, data = receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
+        filename, data = _attachment(row)
         message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return message

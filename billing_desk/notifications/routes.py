@@ -157,7 +157,7 @@ def resend(outbox_id):
         return back
     db.session.commit()
     outbox.dispatch([row])
-    about = f" for invoice {row.invoice.number}" if row.invoice else ""
+    about = f" for invoice {row.invoice.number}" if row.invoice else (f" for {row.patient.full_name}" if row.patient else "")
     flash(f"{outbox.kind_label(row)} email{about} queued again for {row.recipient}.", "success")
     return back
 

@@ -284,6 +284,7 @@ def apply_transaction(payment_request, transaction, *, event_id=None):
         return Outcome(REVIEW, "invoice no longer payable")
     if push is not None:
         payment.terminal_id = push.terminal_id
+    payment.note_card(transaction.get("authorization"))
     receipt = outbox.queue_receipt_email(payment)  # "skipped" (and not sent) when the patient has no email
     close_paid_pushes(payment_request.id)
     note_request_status(payment_request, "success", paid_at=details.paid_at)

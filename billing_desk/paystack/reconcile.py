@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from billing_desk.billing.money import CURRENCIES, format_money
 from billing_desk.extensions import db
 from billing_desk.models import Payment, PaymentReview, Refund
 from billing_desk.paystack import apply, sweep
@@ -79,6 +80,13 @@ def _has_processed_refund(payment):
     ).first() is not None
 
 
+def _money(minor, currency):
+    """An amount in words for a person ("₦12,000.00"); what Paystack sent as is when it is not a known amount."""
+    if isinstance(minor, int) and currency in CURRENCIES:
+        return format_money(minor, currency)
+    return f"{minor} {currency or '(no currency)'}"
+
+
 def reconcile_day(day, zone=None):
     """Reconcile the hospital's day `day` (local midnight to midnight in `zone`, default `TIMEZONE`)."""
     start, end = days_span_utc(day, day, zone)
@@ -107,12 +115,13 @@ def reconcile_day(day, zone=None):
             state = f"under review #{review.id} ({review.kind}, {review.status})" if review else "NOT RECORDED"
             action = REVIEW_ACTION.format(id=review.id) if review else UNRECORDED_ACTION
             result.differences.append(
-                Difference(reference, f"Paystack {amount} {transaction.get('currency')} — desk: {state}", action)
+                Difference(reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk: {state}", action)
             )
         elif payment.amount_minor != amount and payment.amount_minor != apply.as_int(transaction.get("requested_amount")):
             result.differences.append(Difference(
-                reference, f"Paystack {amount} {transaction.get('currency')} — desk {payment.amount_minor} "
-                f"{payment.currency} (payment {payment.id}, invoice {payment.invoice_id})", AMOUNT_ACTION,
+                reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk "
+                f"{_money(payment.amount_minor, payment.currency)} (payment {payment.id}, invoice {payment.invoice.number})",
+                AMOUNT_ACTION,
             ))
     for reference, payment in sorted(ours.items()):
         if reference in theirs:
@@ -126,8 +135,8 @@ def reconcile_day(day, zone=None):
             continue
         if verified.get("status") != "success":
             result.differences.append(Difference(
-                reference, f"desk {payment.amount_minor} {payment.currency} (payment {payment.id}, "
-                f"invoice {payment.invoice_id}) — Paystack: {verified.get('status')}", MISSING_ACTION,
+                reference, f"desk {_money(payment.amount_minor, payment.currency)} (payment {payment.id}, "
+                f"invoice {payment.invoice.number}) — Paystack: {verified.get('status')}", MISSING_ACTION,
             ))
     db.session.rollback()
     return result

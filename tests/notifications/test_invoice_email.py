@@ -171,7 +171,8 @@ def test_send_invoice_needs_sign_in(client, app):
 
 def _panel(app, invoice):
     with app.test_request_context():
-        return render_template_string('{% include "notifications/_invoice_emails.html" %}', invoice=invoice)
+        return render_template_string('{% include "notifications/_invoice_email_button.html" %}'
+                                      '{% include "notifications/_invoice_emails.html" %}', invoice=invoice)
 
 
 def test_invoice_panel_lists_emails_with_status_in_words(app, smtp_server):

@@ -46,7 +46,7 @@ def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admi
 
     assert response.status_code == 303
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    for text in ("1 difference(s) to look at", f"<td>{walk_in}</td><td>Paystack 400000 NGN — desk: NOT RECORDED</td>",
+    for text in ("1 difference(s) to look at", f"<td>{walk_in}</td><td>Paystack ₦4,000.00 — desk: NOT RECORDED</td>",
                  "Find the invoice this payment was for",
                  "<dt>Card payments at the desk</dt><dd>1</dd>", "<dt>Successful transactions at Paystack</dt><dd>2</dd>",
                  "1 (1 booked now, 0 flagged for review)"):
@@ -69,7 +69,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
 
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Could not verify" in page and "PaystackUnavailable" in page
-    assert f"<td>{reference}</td><td>Paystack 750000 NGN — desk: NOT RECORDED</td>" in page
+    assert f"<td>{reference}</td><td>Paystack ₦7,500.00 — desk: NOT RECORDED</td>" in page
     assert db.session.scalars(select(Payment)).all() == []
 
 
