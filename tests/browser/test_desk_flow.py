@@ -91,7 +91,7 @@ def test_a_receipt_prints_alone_on_an_80_mm_roll_and_reprints_say_copy(desk, pag
     page.goto(desk.at(f"/invoices/{invoice.id}"))
     page.get_by_label("Amount paid").fill("4200")
     page.get_by_role("button", name="Record payment").click()
-    page.get_by_role("button", name=re.compile("on 80 mm roll paper")).click()
+    page.get_by_role("button", name=re.compile(r"Print receipt \(80 mm roll\)")).click()
     page.wait_for_function("window.__prints === 1")
     receipt = page.locator("article.receipt")
     expect(receipt).to_have_class(re.compile("paper-roll"))
@@ -101,6 +101,6 @@ def test_a_receipt_prints_alone_on_an_80_mm_roll_and_reprints_say_copy(desk, pag
     assert receipt.evaluate("node => node.getBoundingClientRect().width") < 300  # 72 mm is about 272 px
     page.emulate_media(media="screen")
     page.keyboard.press("b")
-    page.get_by_role("button", name=re.compile("on A4 paper")).first.click()
+    page.get_by_role("button", name=re.compile(r"Print receipt \(A4\)")).first.click()
     expect(page.locator("article.receipt .copy")).to_have_text("COPY 2")
     expect(page.locator("article.receipt")).to_have_class(re.compile("paper-a4"))
