@@ -170,8 +170,11 @@ def test_send_invoice_needs_sign_in(client, app):
 
 
 def _panel(app, invoice):
-    with app.test_request_context():
-        return render_template_string('{% include "notifications/_invoice_emails.html" %}', invoice=invoice)
+    from billing_desk.invoices.panels import LOADERS
+
+    with app.test_request_context():  # as the invoice page renders it: its data loaded first, by the view
+        return render_template_string('{% include "notifications/_invoice_emails.html" %}', invoice=invoice,
+                                      panels={"emails": LOADERS["emails"](invoice)})
 
 
 def test_invoice_panel_lists_emails_with_status_in_words(app, smtp_server):
