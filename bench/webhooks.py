@@ -180,7 +180,7 @@ def measure(database_url):
     from rq import Queue
 
     from billing_desk import create_app
-    from billing_desk.sandbox import SandboxServer, create_sandbox_app
+    from devtools.sandbox import SandboxServer, create_sandbox_app
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     port = free_port()

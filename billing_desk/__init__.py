@@ -22,6 +22,12 @@ BLUEPRINT_PACKAGES = (
     "refunds",
     "reports",
     "terminals",
+    "api",
+    "integrations",
+    "accounts",
+    "approvals",
+    "statements",
+    "desk",
 )
 
 log = logging.getLogger(__name__)

@@ -60,6 +60,19 @@ ACTION_LABELS = {
     "staff.locked": "Account locked after failed sign-ins",
     "staff.unlocked": "Staff account unlocked",
     "staff.default_terminal": "Default terminal changed",
+    "api_key.created": "API key created",
+    "api_key.revoked": "API key revoked",
+    "webhook_subscription.created": "Integration webhook added",
+    "webhook_subscription.updated": "Integration webhook changed",
+    "webhook_delivery.replayed": "Integration webhook delivery sent again",
+    "account.deposit": "Deposit taken",
+    "account.credit": "Credit added to the account",
+    "account.applied": "Account money applied to an invoice",
+    "account.refund": "Account money refunded",
+    "approval.requested": "Approval asked for",
+    "approval.approved": "Approved by a supervisor",
+    "approval.rejected": "Rejected by a supervisor",
+    "account_document.printed": "Deposit receipt or refund document printed",
 }
 
 

@@ -41,6 +41,18 @@ def load_config():
         ),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "QUEUE_PREFIX": os.environ.get("QUEUE_PREFIX", "billing"),
+        # A worker refreshes its heartbeat this often; a "started" job whose worker has not for
+        # WORKER_DEAD_AFTER_SECONDS belongs to a dead worker and is queued again by the sweep.
+        "WORKER_HEARTBEAT_SECONDS": float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10")),
+        "WORKER_DEAD_AFTER_SECONDS": _env_int("WORKER_DEAD_AFTER_SECONDS", 45),
+        # A webhook event or email that fails this many times is dead-lettered: shown to an administrator,
+        # retried only by hand.
+        # The scheduler: the sweep's interval, and the local times (TIMEZONE) of its daily tasks.
+        "SWEEP_EVERY_SECONDS": _env_int("SWEEP_EVERY_SECONDS", 60),
+        "REMINDER_LOCAL_TIME": os.environ.get("REMINDER_LOCAL_TIME", "09:00"),
+        "RECONCILIATION_LOCAL_TIME": os.environ.get("RECONCILIATION_LOCAL_TIME", "01:00"),
+        "WEBHOOK_MAX_ATTEMPTS": _env_int("WEBHOOK_MAX_ATTEMPTS", 5),
+        "EMAIL_MAX_ATTEMPTS": _env_int("EMAIL_MAX_ATTEMPTS", 5),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")
         or "memory://",
@@ -68,6 +80,11 @@ def load_config():
         "REQUIRE_OPEN_SHIFT": _env_bool("REQUIRE_OPEN_SHIFT", True),
         # Closing a shift short or over by more than this (minor units; ₦1,000) needs a reason.
         "SHIFT_VARIANCE_REASON_THRESHOLD_MINOR": _env_int("SHIFT_VARIANCE_REASON_THRESHOLD_MINOR", 100_000),
+        # Four-eyes approvals (billing_desk.approvals.policy): amounts of the threshold (minor units) or more need
+        # a supervisor's approval; 0 means every one does. Voiding an issued invoice needs one unless turned off.
+        "APPROVAL_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR": _env_int("APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR", 0),
+        "APPROVAL_VOID_REQUIRED": _env_bool("APPROVAL_VOID_REQUIRED", True),
         # The hospital's clock and calendar (an IANA name): its days, shifts, reports and invoice-number year.
         "TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE).strip(),
         "HOSPITAL_NAME": os.environ.get("HOSPITAL_NAME", "St. Luke's General Hospital"),
@@ -78,6 +95,12 @@ def load_config():
             "HOSPITAL_FOOTER", "Thank you for choosing us. Please keep this document for your records."
         ),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(ROOT_DIR / "instance" / "pdf-cache")),
+        # The integration API (billing_desk.api): requests per key, and the largest JSON body accepted.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        "API_MAX_BODY_BYTES": _env_int("API_MAX_BODY_BYTES", 64 * 1024),
+        # Outbound integration webhooks (billing_desk.integrations): per-try timeout and the waits between tries.
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        "WEBHOOK_RETRY_SECONDS": os.environ.get("WEBHOOK_RETRY_SECONDS", "30,120,600,3600,21600"),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
         "ACCOUNT_LOCK_THRESHOLD": _env_int("ACCOUNT_LOCK_THRESHOLD", 5),
         "ACCOUNT_LOCK_MINUTES": _env_int("ACCOUNT_LOCK_MINUTES", 15),

@@ -3,8 +3,9 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from billing_desk.api.envelope import http_error_response, is_api_request
 from billing_desk.extensions import db
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,14 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if is_api_request():  # the integration API answers in its own envelope, even for unknown URLs
+            return http_error_response(error)
         return _render(error.code, error.name, error.description)
 
     @app.errorhandler(Exception)
     def server_error(error):
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if is_api_request():
+            return http_error_response(InternalServerError("Something went wrong; nothing was saved."))
         return _render(500, "Something went wrong", "Nothing was saved. Please try again; if it keeps happening, tell an administrator.")

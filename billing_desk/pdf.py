@@ -43,6 +43,7 @@ _CSS_PX_PER_MM = 96 / 25.4
 _TEMPLATE_DIR = ROOT_DIR / "templates" / "pdf"
 # Templates outside templates/pdf/ that the PDFs include: part of the cache fingerprint too.
 _SHARED_TEMPLATES = (ROOT_DIR / "templates" / "invoices" / "_lines.html",)
+RECEIPT_COPY_START = 2  # the first desk print is the original; the second and later say "COPY n"
 _LOGO_TYPES = ("image/svg+xml", "image/png", "image/jpeg")
 # WeasyPrint's decoded images, kept between renders: the logo (the only image) is parsed once per process.
 _IMAGE_CACHE = {}
@@ -247,5 +248,25 @@ def render_receipt_pdf(payment, copy_number, paper="a4"):
     invoice = payment.invoice
     return _render(
         "receipt.html", paper, payment=payment, invoice=invoice, patient=invoice.patient,
-        balance_after=balance_after(payment), copy_label=f"COPY {copy_number}" if copy_number >= 2 else None,
+        balance_after=balance_after(payment), copy_label=copy_label(copy_number),
     )
+
+
+def copy_label(copy_number):
+    """"COPY n" on the second and later desk prints of a receipt, whatever paper each was printed on."""
+    return f"COPY {copy_number}" if copy_number >= RECEIPT_COPY_START else None
+
+
+# -- patients' accounts ------------------------------------------------------------------------------------
+
+def render_account_entry_pdf(entry, copy_number, paper="a4"):
+    """A deposit receipt or a deposit refund document for one account entry, numbered like a receipt."""
+    return _render(
+        "account_entry.html", paper, entry=entry, patient=entry.patient,
+        copy_label=copy_label(copy_number),
+    )
+
+
+def render_statement_pdf(statement):
+    """The A4 statement of account (`accounts.statement.Statement`) with its running balance."""
+    return _render("statement.html", "a4", statement=statement, patient=statement.patient)

@@ -28,14 +28,17 @@ def _require_sign_in():
 
 # (endpoint, label, admins only). Entries whose blueprint is not installed are skipped.
 NAVIGATION = (
+    ("desk.home", "My day", False),
     ("patients.index", "Patients", False),
     ("invoices.index", "Invoices", False),
     ("catalog.index", "Price list", False),
     ("shifts.mine", "My shift", False),
+    ("approvals.index", "Approvals", False),
     ("shifts.index", "Shifts", True),
     ("admin.index", "Admin", True),
     ("terminals.index", "Terminals", True),
     ("reports.statistics", "Statistics", True),
+    ("statements.aging_report", "Aging", True),
 )
 
 

@@ -80,6 +80,10 @@ def test_config(database_url, tmp_path):
         "PAYSTACK_BASE_URL": "http://127.0.0.1:9",
         "TIMEZONE": "Africa/Lagos",  # the default, pinned so a TIMEZONE in the environment changes no test
         "REQUIRE_OPEN_SHIFT": False,  # tests/shifts turn it on; other tests need no shift
+        # Four-eyes approvals: tests/approvals and tests/accounts turn them on; other tests act alone.
+        "APPROVAL_VOID_REQUIRED": False,
+        "APPROVAL_REFUND_THRESHOLD_MINOR": 10**15,
+        "APPROVAL_DEPOSIT_REFUND_THRESHOLD_MINOR": 10**15,
     }
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from billing_desk import audit
+from billing_desk.accounts.ledger import MONEY_IN, MONEY_OUT
 from billing_desk.billing.refunds import STATUS_RANK
 from billing_desk.paystack.apply import REQUEST_STATUS_RANK
 from billing_desk.paystack.sync import ABANDONED, ARCHIVED, CANCELLED, EXPIRED, PAID
@@ -15,6 +16,7 @@ BUILT_ACTIONS = {
     "payment_request.": (*REQUEST_STATUS_RANK, ABANDONED, ARCHIVED),
     "terminal_push.": (PAID, EXPIRED, CANCELLED),
     "refund.": tuple(STATUS_RANK),
+    "account.": (*sorted(MONEY_IN), *sorted(MONEY_OUT)),
 }
 # Wrappers that pass their first argument on to `audit.record` as the action.
 RECORDING_CALLS = {"record", "_audit"}

@@ -16,6 +16,7 @@ from billing_desk.admin.forms import (
 from billing_desk.auth import accounts
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.extensions import db
+from billing_desk.jobs import dead_letters, scheduler
 from billing_desk.models import Staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -38,6 +39,7 @@ ADMIN_PAGES = (
     ("reports.reconciliation", "Reconciliation", "One day's card payments compared with Paystack's."),
     ("reports.jobs", "Background jobs", "Queued and failed background jobs, and retrying them."),
     ("shifts.index", "Shifts", "Cashiers' shifts and their Z reports."),
+    ("integrations.index", "Integrations", "API keys for the hospital's other systems, their webhooks and deliveries."),
 )
 
 
@@ -49,7 +51,8 @@ def _password_hint():
 @bp.get("/")
 def index():
     pages = [page for page in ADMIN_PAGES if page[0] in current_app.view_functions]
-    return render_template("admin/index.html", pages=pages)
+    return render_template("admin/index.html", pages=pages, tasks=scheduler.task_statuses(),
+                           dead_letters=dead_letters.counts())
 
 
 # ---- staff ------------------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from billing_desk.auth.access import public
 from billing_desk.auth.forms import LoginForm
 from billing_desk.auth.service import SignInRefused, authenticate
 from billing_desk.extensions import db, limiter
+from billing_desk.jobs.scheduler import sweep_last_ran
 from billing_desk.reports.ops import readiness_problems
 
 bp = Blueprint("auth", __name__)
+START_PAGE = "desk.home"  # where signing in leads: the cashier's day
 
 TOO_MANY_ATTEMPTS = ("Too many sign-in attempts from this computer. Wait a few minutes, then try again; "
                      "if you have forgotten your password, ask an administrator to reset it.")
@@ -34,7 +36,7 @@ def safe_next(target):
 def login():
     """Sign in. The outcome is committed either way: a refused attempt still counts toward the lock."""
     if current_user.is_authenticated:
-        return redirect(url_for("invoices.index"))
+        return redirect(url_for(START_PAGE))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -45,7 +47,7 @@ def login():
         else:
             db.session.commit()
             login_user(staff)
-            return redirect(safe_next(request.args.get("next")) or url_for("invoices.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for(START_PAGE))
     return render_template("auth/login.html", form=form), (200 if not form.errors else 422)
 
 
@@ -58,7 +60,7 @@ def logout():
 
 @bp.get("/")
 def home():
-    return redirect(url_for("invoices.index"))
+    return redirect(url_for(START_PAGE))
 
 
 @bp.get("/healthz")
@@ -73,6 +75,7 @@ def healthz():
 def readyz():
     """Readiness: the database (and Redis, when jobs are queued) answer; 503 names the part that does not."""
     problems = readiness_problems()
+    sweep = {"sweep_last_ran": sweep_last_ran()}
     if problems:
-        return {"status": "unavailable", "failing": problems}, 503
-    return {"status": "ok"}
+        return {"status": "unavailable", "failing": problems, **sweep}, 503
+    return {"status": "ok", **sweep}

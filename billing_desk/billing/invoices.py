@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from billing_desk import audit
+from billing_desk import audit, integrations
 from billing_desk.billing import numbering, states
 from billing_desk.billing.money import CURRENCIES, MAX_AMOUNT_MINOR, format_money, percent_of
 from billing_desk.extensions import db
@@ -305,6 +305,7 @@ def issue_invoice(invoice_id, *, actor_id):
     invoice.issued_by_id = actor_id
     db.session.flush()
     _audit("invoice.issued", invoice, before, audit.snapshot(invoice, STATE_FIELDS), actor_id)
+    integrations.emit("invoice.issued", invoice)
     return invoice
 
 
@@ -336,4 +337,5 @@ def void_invoice(invoice_id, *, reason, actor_id):
     invoice.voided_by_id = actor_id
     db.session.flush()
     _audit("invoice.voided", invoice, before, audit.snapshot(invoice, STATE_FIELDS), actor_id)
+    integrations.emit("invoice.voided", invoice)
     return invoice

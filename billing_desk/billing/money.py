@@ -56,10 +56,15 @@ def to_major_text(minor):
     return f"{sign}{whole}.{cents:0{MINOR_DIGITS}d}"
 
 
+def locale_for(currency):
+    """The locale amounts in `currency` are written in ('en_NG'), also used by the browser's live totals."""
+    return _LOCALES.get(currency, "en_US")
+
+
 def format_money(minor, currency):
     """150050, 'NGN' → '₦1,500.50' for people to read."""
     major = Decimal(int(minor)).scaleb(-MINOR_DIGITS)
-    return format_currency(major, currency, locale=_LOCALES.get(currency, "en_US"))
+    return format_currency(major, currency, locale=locale_for(currency))
 
 
 def percent_of(minor, basis_points):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from billing_desk import audit
+from billing_desk import audit, integrations
 from billing_desk.billing import states
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
@@ -113,4 +113,7 @@ def record_payment(invoice_id, details: PaymentDetails, *, actor_id=None):
         invoice_id=invoice.id,
         patient_id=invoice.patient_id,
     )
+    integrations.emit("payment.recorded", payment)
+    if invoice.status == states.S.PAID:
+        integrations.emit("invoice.paid", invoice)
     return payment

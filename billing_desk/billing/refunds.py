@@ -9,7 +9,7 @@ processed | failed. `submitting` means the row exists and the `POST /refund` is 
 """
 from sqlalchemy import func, select
 
-from billing_desk import audit
+from billing_desk import audit, integrations
 from billing_desk.billing import states
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PAYMENT_AUDIT_FIELDS, lock_invoice
@@ -159,6 +159,7 @@ def apply_processed_refund(refund, *, actor_id=None, refund_reference=None):
         invoice_id=invoice.id,
         patient_id=invoice.patient_id,
     )
+    integrations.emit("refund.processed", refund)
     return True
 
 

@@ -24,7 +24,7 @@ def _contains(column, text):
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def _matching(q, *, active_only=False, currency=None):
+def matching_services(q, *, active_only=False, currency=None):
     query = select(Service)
     if q:
         query = query.where(or_(_contains(Service.code, q), _contains(Service.name, q),
@@ -37,12 +37,12 @@ def _matching(q, *, active_only=False, currency=None):
 
 
 def search_services(q, *, active_only, page):
-    return db.paginate(_matching(q, active_only=active_only), page=page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(matching_services(q, active_only=active_only), page=page, per_page=PER_PAGE, error_out=False)
 
 
 def search_active_for_picker(q, currency=None):
     """At most `SEARCH_JSON_LIMIT` active services for the invoice line picker, as JSON-ready dicts."""
-    services = db.session.scalars(_matching(q, active_only=True, currency=currency).limit(SEARCH_JSON_LIMIT))
+    services = db.session.scalars(matching_services(q, active_only=True, currency=currency).limit(SEARCH_JSON_LIMIT))
     return [
         {
             "id": s.id, "code": s.code, "name": s.name, "department": s.department,

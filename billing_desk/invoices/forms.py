@@ -26,6 +26,7 @@ from billing_desk.billing.money import (
     to_major_text,
 )
 from billing_desk.billing.states import LABELS
+from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.forms import CURRENCY_MESSAGE, DayField, at_most
 
 BLANK_ROWS_ON_NEW = 3
@@ -111,11 +112,7 @@ class InvoiceForm(FlaskForm):
 
     def set_service_choices(self, services):
         """Offer `services` (active, in the invoice's currency) in every row's service select."""
-        choices = [SelectChoice("", "— Free text (no service) —")] + [
-            SelectChoice(str(s.id), f"{s.code} — {s.name} ({format_money(s.unit_price_minor, s.currency)})",
-                         optgroup=s.department)
-            for s in services
-        ]
+        choices = service_choices(services)
         for row in self.lines:
             row.form.service.choices = choices
 
@@ -132,6 +129,15 @@ class InvoiceForm(FlaskForm):
                 self.form_errors.append(problem.message)
             else:
                 target.errors.append(problem.message)
+
+
+def service_choices(services):
+    """The service select's options; each carries its price (minor units) for the browser's live totals."""
+    return [SelectChoice("", "— Free text (no service) —")] + [
+        SelectChoice(str(s.id), f"{s.code} — {s.name} ({format_money(s.unit_price_minor, s.currency)})",
+                     render_kw={"data-price-minor": str(s.unit_price_minor)}, optgroup=s.department)
+        for s in services
+    ]
 
 
 def invoice_form_data(invoice):
@@ -155,7 +161,7 @@ def invoice_form_data(invoice):
     }
 
 
-class VoidForm(FlaskForm):
+class VoidForm(SupervisorSignOff, FlaskForm):
     reason = TextAreaField("Reason for voiding", filters=[_strip],
                            validators=[DataRequired("Give the reason for voiding."), at_most(MAX_VOID_REASON)])
 

@@ -3,14 +3,16 @@ import re
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing_desk import audit
+from billing_desk.approvals import policy
+from billing_desk.approvals import service as approvals
 from billing_desk.billing import invoices as billing
-from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY
+from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, MAX_AMOUNT_MINOR, locale_for
 from billing_desk.billing.states import LABELS
 from billing_desk.catalog.service import get_cashier_max_discount_bp
 from billing_desk.extensions import db
@@ -20,6 +22,7 @@ from billing_desk.invoices.forms import (
     InvoiceForm,
     VoidForm,
     invoice_form_data,
+    service_choices,
 )
 from billing_desk.invoices.panels import load_panels
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
@@ -29,6 +32,7 @@ from billing_desk.timeutil import day_start_utc, local_today
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 PER_PAGE = 25
+MAX_PAGE = 10_000  # for lists still paged by number (statements); the invoice list pages by keyset
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers in a URL cannot name a row
 ID = f"<int(max={MAX_ID}):invoice_id>"
 NUMBER_PREFIX = "INV-"
@@ -115,9 +119,8 @@ def index():
     ), (200 if valid else 422)
 
 
-def _service_choices(form):
-    """Active services in the currency the form is being filled in."""
-    currency = form.currency.data if form.currency.data in CURRENCIES else DEFAULT_CURRENCY
+def _active_services(currency):
+    """Active services in `currency`, in the order the service selects list them."""
     return db.session.scalars(
         select(Service)
         .where(Service.active.is_(True), Service.currency == currency)
@@ -126,8 +129,26 @@ def _service_choices(form):
 
 
 def _render_editor(form, *, patient, invoice=None, status=200):
-    form.set_service_choices(_service_choices(form))
-    return render_template("invoices/form.html", form=form, patient=patient, invoice=invoice), status
+    currency = form.currency.data if form.currency.data in CURRENCIES else DEFAULT_CURRENCY
+    form.set_service_choices(_active_services(currency))
+    return render_template(
+        "invoices/form.html", form=form, patient=patient, invoice=invoice,
+        limits={"maxQuantity": billing.MAX_QUANTITY, "maxAmountMinor": MAX_AMOUNT_MINOR,
+                "maxLines": billing.MAX_LINES},
+        locales={code: locale_for(code).replace("_", "-") for code in CURRENCIES},
+    ), status
+
+
+@bp.get("/service-options.json")
+def service_options():
+    """The service select's options in another currency: the editor swaps them in when the currency changes."""
+    currency = request.args.get("currency", "")
+    if currency not in CURRENCIES:
+        abort(400, f"Currency must be one of {', '.join(CURRENCIES)}.")
+    return jsonify([
+        {"value": c.value, "label": c.label, "group": c.optgroup, "price_minor": c.render_kw.get("data-price-minor")}
+        for c in service_choices(_active_services(currency))
+    ])
 
 
 def _draft_fields(form):
@@ -251,6 +272,7 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
         panels=load_panels(invoice),
+        void_needs_approval=policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config)),
     ), status
 
 
@@ -296,14 +318,31 @@ def void(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id)
     form = VoidForm()
     if form.validate_on_submit():
+        needed = policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config),
+                                       issued=invoice.number is not None)
         try:
-            billing.void_invoice(invoice.id, reason=form.reason.data, actor_id=current_user.id)
-        except billing.InvoiceRefused as refused:
+            outcome = _void(invoice, form) if needed else billing.void_invoice(
+                invoice.id, reason=form.reason.data, actor_id=current_user.id)
+        except approvals.SignOffRefused as refused:
+            db.session.commit()  # only the supervisor's failed sign-in count was written
+            flash(str(refused), "error")
+            return render_invoice_page(invoice, void_form=form, status=422)
+        except (billing.InvoiceRefused, policy.ApprovalRefused) as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return render_invoice_page(db.session.get(Invoice, invoice_id), void_form=form,
                                 status=409 if isinstance(refused, billing.InvoiceConflict) else 422)
         db.session.commit()
-        flash("Invoice voided.", "success")
+        flash("The void waits for a supervisor's approval." if outcome == "queued" else "Invoice voided.",
+              "info" if outcome == "queued" else "success")
         return redirect(url_for(".show", invoice_id=invoice.id), 303)
     return render_invoice_page(invoice, void_form=form, status=422)
+
+
+def _void(invoice, form):
+    """An issued invoice is voided with a supervisor's sign-off on the form, or waits in the approvals queue."""
+    outcome, _result = approvals.ask(
+        policy.VOID, {"invoice_id": invoice.id, "reason": form.reason.data}, requester_id=current_user.id,
+        reason=form.reason.data, invoice_id=invoice.id, patient_id=invoice.patient_id, **form.sign_off(),
+    )
+    return outcome

@@ -1,5 +1,5 @@
 """The email outbox: every email to a patient is a row first, written in the transaction that caused it."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-KINDS = ("invoice", "receipt", "reminder")
+KINDS = ("invoice", "receipt", "reminder", "statement", "reconciliation")
 # queued → sending → sent | failed | skipped. A `failed` row with `next_attempt_at` set is still retried;
 # without it the desk has given up and only an administrator's resend sends it again.
 STATUSES = ("queued", "sending", "sent", "failed", "skipped")
@@ -27,7 +27,14 @@ class EmailOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(db.String(20), index=True)
     status: Mapped[str] = mapped_column(db.String(20), default="queued", index=True)
-    invoice_id: Mapped[int] = mapped_column(db.ForeignKey("invoices.id"), index=True)
+    # An invoice's emails (invoice, receipt, reminder) have `invoice_id`; a statement is about a patient and a date
+    # range (`patient_id`, `statement_*`); a reconciliation report goes to an administrator (`reconciliation_run_id`).
+    invoice_id: Mapped[int | None] = mapped_column(db.ForeignKey("invoices.id"), index=True)
+    reconciliation_run_id: Mapped[int | None] = mapped_column(db.ForeignKey("reconciliation_runs.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(db.ForeignKey("patients.id"), index=True)
+    statement_currency: Mapped[str | None] = mapped_column(db.String(3))
+    statement_first: Mapped[date | None] = mapped_column(db.Date)
+    statement_last: Mapped[date | None] = mapped_column(db.Date)
     payment_id: Mapped[int | None] = mapped_column(db.ForeignKey("payments.id"), index=True)
     reminder_number: Mapped[int | None] = mapped_column()
     recipient: Mapped[str | None] = mapped_column(db.String(254))
@@ -45,12 +52,15 @@ class EmailOutbox(db.Model):
     updated_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow)
 
     invoice = relationship("Invoice")
+    patient = relationship("Patient")
     payment = relationship("Payment")
     requested_by = relationship("Staff")
+    reconciliation_run = relationship("ReconciliationRun")
 
     __table_args__ = (
         UniqueConstraint("kind", "payment_id", name="uq_email_outbox_kind_payment_id"),
         UniqueConstraint("invoice_id", "kind", "reminder_number", name="uq_email_outbox_invoice_kind_reminder"),
+        UniqueConstraint("reconciliation_run_id", "recipient", name="uq_email_outbox_reconciliation_recipient"),
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     )

@@ -5,13 +5,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-CHANNELS = ("cash", "transfer", "card_terminal", "online")
+# "deposit": paid from money left on the patient's account (`billing_desk.accounts`).
+CHANNELS = ("cash", "transfer", "card_terminal", "online", "deposit")
 # The channels in words, for every page, email, PDF and report (templates use the `channel_label` filter).
+# The last two are not payment channels: the Z report's rows for deposits taken into patients' accounts.
 CHANNEL_LABELS = {
     "cash": "Cash",
     "transfer": "Bank transfer",
     "card_terminal": "Card (terminal)",
     "online": "Card (online)",
+    "deposit": "From deposit",
+    "deposits_cash": "Deposits taken in cash",
+    "deposits_transfer": "Deposits taken by bank transfer",
 }
 
 
@@ -45,6 +50,37 @@ class Payment(db.Model):
     terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id"), index=True)
     # The cashier shift the money was taken in (stamped by `record_payment`; see `billing_desk.shifts`).
     shift_id: Mapped[int | None] = mapped_column(db.ForeignKey("shifts.id"), index=True)
+    # What Paystack says about the card, printed on the receipt; empty when it says nothing (terminal payments
+    # often carry no card details).
+    card_brand: Mapped[str | None] = mapped_column(db.String(20))
+    card_last4: Mapped[str | None] = mapped_column(db.String(4))
+    card_authorization: Mapped[str | None] = mapped_column(db.String(100))
 
     invoice = relationship("Invoice", back_populates="payments")
     received_by = relationship("Staff")
+
+    def note_card(self, authorization):
+        """Keep the card brand, last four digits and authorisation code from a Paystack `authorization` object.
+
+        Only text values are kept (Paystack sends nulls and, on terminal payments, often nothing at all), cut to
+        the columns' sizes; the last four must be four digits.
+        """
+        if not isinstance(authorization, dict):
+            return
+
+        def text(key, size):
+            value = authorization.get(key)
+            return value.strip()[:size] or None if isinstance(value, str) else None
+
+        last4 = text("last4", 100)
+        self.card_brand = text("brand", 20)
+        self.card_last4 = last4 if last4 and len(last4) == 4 and last4.isdigit() else None
+        self.card_authorization = text("authorization_code", 100)
+
+    @property
+    def card_words(self):
+        """'Visa ending 4081', or None when Paystack gave neither brand nor last four."""
+        if not (self.card_brand or self.card_last4):
+            return None
+        brand = (self.card_brand or "Card").title()
+        return f"{brand} ending {self.card_last4}" if self.card_last4 else brand

@@ -7,8 +7,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
-ROLES = ("cashier", "admin")
-ROLE_LABELS = {"cashier": "Cashier", "admin": "Administrator"}
+ROLES = ("cashier", "supervisor", "admin")
+ROLE_LABELS = {"cashier": "Cashier", "supervisor": "Supervisor", "admin": "Administrator"}
+# Who may approve what another member of staff asked for (voids, refunds, large discounts, write-offs).
+SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 
@@ -48,6 +50,11 @@ class Staff(UserMixin, db.Model):
     @property
     def is_admin(self):
         return self.role == "admin"
+
+    @property
+    def is_supervisor(self):
+        """Supervisors approve guarded actions; administrators are supervisors too."""
+        return self.role in SUPERVISOR_ROLES
 
     @property
     def role_label(self):

@@ -32,17 +32,29 @@ def new_message_id():
     return make_msgid(domain=domain)
 
 
+def statement_pdf(row):
+    from billing_desk.accounts.documents import statement_pdf as render
+
+    return render(row.patient, row.statement_currency, row.statement_first, row.statement_last)
+
+
+def _attachment(row):
+    if row.kind == "statement":
+        return statement_pdf(row)
+    return receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
+
+
 def template_context(row, pay_url=None):
     config = current_app.config
     invoice = row.invoice
-    token_url = public_invoice_url(invoice.id)
+    token_url = public_invoice_url(invoice.id) if invoice is not None else None
     return {
         "row": row,
         "invoice": invoice,
-        "patient": invoice.patient,
+        "patient": row.patient or invoice.patient,
         "payment": row.payment,
         "channel_label": channel_label(row.payment.channel) if row.payment else None,
-        "pay_url": pay_url if is_payable(invoice) else None,
+        "pay_url": pay_url if invoice is not None and is_payable(invoice) else None,
         "invoice_url": token_url,
         "hospital": {
             "name": config["HOSPITAL_NAME"],
@@ -56,19 +68,32 @@ def template_context(row, pay_url=None):
     }
 
 
+def report_context(row):
+    """For a report to an administrator (no patient, no invoice): the reconciliation run and where to see it."""
+    return {
+        "row": row,
+        "run": row.reconciliation_run,
+        "run_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/reports/reconciliation/{row.reconciliation_run_id}",
+        "hospital_name": current_app.config["HOSPITAL_NAME"],
+        "test_mode": current_app.config["TEST_MODE"],
+    }
+
+
 def build_message(row, pay_url=None):
     """The EmailMessage for `row` (which must have its recipient and Message-ID set)."""
-    context = template_context(row, pay_url)
+    patient_email = row.kind != "reconciliation"  # the one kind sent to an administrator, about no patient
+    context = template_context(row, pay_url) if patient_email else report_context(row)
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = Address(context["patient"].full_name, addr_spec=row.recipient)
+    message["To"] = Address(context["patient"].full_name if patient_email else "", addr_spec=row.recipient)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
     message["X-Billing-Desk-Outbox"] = f"{row.kind}-{row.id}"
     message.set_content(render_template(f"email/{row.kind}.txt", **context))
     message.add_alternative(render_template(f"email/{row.kind}.html", **context), subtype="html")
-    filename, data = receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
-    message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    if patient_email:
+        filename, data = _attachment(row)
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return message

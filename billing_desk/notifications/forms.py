@@ -14,6 +14,7 @@ STATUS_CHOICES = [
     SelectChoice("sending", "Being sent"),
     SelectChoice("sent", "Sent"),
     SelectChoice("failed", "Failed or retrying"),
+    SelectChoice("gave_up", "Given up: resend by hand"),
     SelectChoice("skipped", "Not sent (skipped)"),
 ]
 

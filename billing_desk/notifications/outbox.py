@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 NO_EMAIL = "No email on file"
-KIND_LABELS = {"invoice": "Invoice", "receipt": "Receipt", "reminder": "Reminder"}
+KIND_LABELS = {"invoice": "Invoice", "receipt": "Receipt", "reminder": "Reminder", "statement": "Statement",
+               "reconciliation": "Reconciliation report"}
 RESEND_AUDIT_FIELDS = ("status", "recipient", "attempts", "last_error", "message_id", "resend_count")
 
 
@@ -48,7 +49,9 @@ def patient_address(patient):
 
 def subject_for(kind, invoice, payment=None):
     hospital = current_app.config["HOSPITAL_NAME"]
-    if kind == "invoice":
+    if kind == "statement":
+        subject = f"{hospital}: your statement of account"
+    elif kind == "invoice":
         subject = f"{hospital}: invoice {invoice.number}"
     elif kind == "receipt":
         subject = f"{hospital}: receipt for {format_money(payment.amount_minor, payment.currency)} (invoice {invoice.number})"
@@ -58,14 +61,17 @@ def subject_for(kind, invoice, payment=None):
 
 
 def _new_row(kind, invoice, *, payment=None, reminder_number=None, requested_by_id=None, submission_key=None,
-             created_at=None):
-    address, reason = patient_address(invoice.patient)
+             created_at=None, patient=None, **statement):
+    patient = patient or invoice.patient
+    address, reason = patient_address(patient)
     row = EmailOutbox(
         kind=kind,
-        invoice_id=invoice.id,
+        invoice_id=invoice.id if invoice is not None else None,
+        patient_id=patient.id,
+        **statement,
         payment_id=payment.id if payment is not None else None,
         reminder_number=reminder_number,
-        recipient=address or (invoice.patient.email or "").strip() or None,
+        recipient=address or (patient.email or "").strip() or None,
         subject=subject_for(kind, invoice, payment),
         status=QUEUED if address else SKIPPED,
         last_error=reason,
@@ -105,6 +111,16 @@ def queue_receipt_email(payment):
     if existing is not None:
         return None
     return _new_row("receipt", payment.invoice, payment=payment)
+
+
+def queue_statement_email(patient, currency, first, last, *, actor_id, submission_key=None):
+    """Queue a patient's statement of account for `first`..`last` (PDF attached). Flushes; returns the row."""
+    if submission_key:
+        existing = db.session.scalars(select(EmailOutbox).where(EmailOutbox.submission_key == submission_key)).first()
+        if existing is not None:
+            return existing
+    return _new_row("statement", None, patient=patient, requested_by_id=actor_id, submission_key=submission_key,
+                    statement_currency=currency, statement_first=first, statement_last=last)
 
 
 def queue_reminder_email(invoice, *, now=None):
@@ -155,17 +171,14 @@ def resend(outbox_id, *, actor_id):
     if not row.can_resend:
         raise EmailRefused(f"This email is {describe(row)[0].lower()}; only failed or skipped emails can be resent.")
     invoice = row.invoice
-    if invoice.status == InvoiceStatus.VOID:
-        raise EmailRefused("The invoice has been voided since; the email is not resent.")
-    if row.kind == "reminder" and not is_payable(invoice):
-        raise EmailRefused("The invoice no longer has a balance due; a reminder is not needed.")
-    address, reason = patient_address(invoice.patient)
-    if address is None:
-        raise EmailRefused(f"Not resent: {reason[0].lower()}{reason[1:]}. Add the patient's email first.")
+    if row.kind == "reconciliation":  # a report to an administrator: the same address and subject
+        address, subject = row.recipient, row.subject
+    else:
+        address, subject = _still_wanted_address(row), subject_for(row.kind, invoice, row.payment)
     before = audit.snapshot(row, RESEND_AUDIT_FIELDS)
     row.status = QUEUED
     row.recipient = address
-    row.subject = subject_for(row.kind, invoice, row.payment)
+    row.subject = subject
     row.attempts = 0
     row.last_error = None
     row.message_id = None
@@ -175,9 +188,22 @@ def resend(outbox_id, *, actor_id):
     db.session.flush()
     audit.record(
         "email.resent", row, before=before, after=audit.snapshot(row, RESEND_AUDIT_FIELDS), actor_id=actor_id,
-        invoice_id=invoice.id, patient_id=invoice.patient_id,
+        invoice_id=row.invoice_id, patient_id=row.patient_id or (invoice.patient_id if invoice else None),
     )
     return row
+
+
+def _still_wanted_address(row):
+    """The patient's current address, or EmailRefused when the email is not wanted any more."""
+    invoice = row.invoice  # None for a statement, which is about the patient
+    if invoice is not None and invoice.status == InvoiceStatus.VOID:
+        raise EmailRefused("The invoice has been voided since; the email is not resent.")
+    if row.kind == "reminder" and not is_payable(invoice):
+        raise EmailRefused("The invoice no longer has a balance due; a reminder is not needed.")
+    address, reason = patient_address(row.patient or invoice.patient)
+    if address is None:
+        raise EmailRefused(f"Not resent: {reason[0].lower()}{reason[1:]}. Add the patient's email first.")
+    return address
 
 
 def retry_delay(attempts):

@@ -27,8 +27,9 @@ from sqlalchemy.orm import joinedload
 from billing_desk.auth.access import admin_required
 from billing_desk.extensions import db
 from billing_desk.invoices.panels import invoice_panel
+from billing_desk.jobs import dead_letters
 from billing_desk.models import EmailOutbox, Invoice
-from billing_desk.notifications import catcher, outbox
+from billing_desk.notifications import caught_mail, outbox
 from billing_desk.notifications.forms import EmailLogFilterForm, ResendForm, SendInvoiceForm
 from billing_desk.notifications.settings import setting
 
@@ -103,7 +104,9 @@ def send_invoice(invoice_id):
 
 def _filtered(form):
     query = select(EmailOutbox).options(joinedload(EmailOutbox.invoice)).order_by(EmailOutbox.id.desc())
-    if form.status.data:
+    if form.status.data == "gave_up":
+        query = query.where(dead_letters.GAVE_UP_EMAIL)
+    elif form.status.data:
         query = query.where(EmailOutbox.status == form.status.data)
     if form.kind.data:
         query = query.where(EmailOutbox.kind == form.kind.data)
@@ -155,8 +158,8 @@ def resend(outbox_id):
         return back
     db.session.commit()
     outbox.dispatch([row])
-    flash(f"{outbox.kind_label(row)} email for invoice {row.invoice.number} queued again for {row.recipient}.",
-          "success")
+    about = f" for invoice {row.invoice.number}" if row.invoice else (f" for {row.patient.full_name}" if row.patient else "")
+    flash(f"{outbox.kind_label(row)} email{about} queued again for {row.recipient}.", "success")
     return back
 
 
@@ -203,13 +206,13 @@ def _caught_path(name):
 def catcher_read(name):
     """One caught message to read: headers, the plain text, the HTML in a sandboxed frame, the attachments."""
     return render_template("notifications/catcher_message.html", name=name,
-                           message=catcher.read_message(_caught_path(name)))
+                           message=caught_mail.read_message(_caught_path(name)))
 
 
 @bp.get("/admin/mail-catcher/<name>/attachments/<int:number>")
 @admin_required
 def catcher_attachment(name, number):
-    found = catcher.attachment(_caught_path(name), number)
+    found = caught_mail.attachment(_caught_path(name), number)
     if found is None:
         abort(404, "That message has no such attachment.")
     filename, content_type, data = found

@@ -20,7 +20,6 @@ from billing_desk.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class NotificationSweepReport:
     interrupted: int = 0
@@ -36,15 +35,27 @@ class NotificationSweepReport:
 def run_notification_sweep(now=None):
     """One pass of the three steps; commits as it goes and returns a NotificationSweepReport."""
     now = now or utcnow()
+    report = recover_emails(now)
+    report.reminders = send_due_reminders(now)
+    log.info("notification sweep: %s", report)
+    return report
+
+
+def recover_emails(now=None):
+    """Steps 1 and 2 (the scheduler runs them every sweep; reminders once a day at their hour)."""
+    now = now or utcnow()
     report = NotificationSweepReport()
     close_interrupted_sends(report, now)
     requeue_lost_emails(report, now)
-    rows = reminders.queue_due_reminders(now)
-    db.session.commit()
-    report.reminders = len(rows)
-    outbox.dispatch([row.id for row in rows])
-    log.info("notification sweep: %s", report)
     return report
+
+
+def send_due_reminders(now=None):
+    """Step 3: queue the reminders that are due and start their jobs; returns how many were queued."""
+    rows = reminders.queue_due_reminders(now or utcnow())
+    db.session.commit()
+    outbox.dispatch([row.id for row in rows])
+    return len(rows)
 
 
 def close_interrupted_sends(report, now):

@@ -36,6 +36,10 @@ def _locked(outbox_id):
 def _reason_not_to_send(row):
     """Why this email should not go out any more, checked when it is about to be sent."""
     invoice = row.invoice
+    if row.kind == "reconciliation":  # a report to an administrator (its address was checked when it was queued)
+        return None
+    if invoice is None:  # a statement: about the patient, not one invoice
+        return patient_address(row.patient)[1]
     if invoice.status == InvoiceStatus.VOID:
         return "The invoice was voided before the email was sent."
     if row.kind == "reminder" and not is_payable(invoice):

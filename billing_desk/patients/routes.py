@@ -1,8 +1,9 @@
 """Patient pages: search, register (with a duplicate warning), the patient's page, edit."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from billing_desk.accounts.ledger import summaries
 from billing_desk.extensions import db
 from billing_desk.models import Patient
 from billing_desk.patients import service
@@ -22,7 +23,11 @@ def index():
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = service.search_patients(q, page)
-    return render_template("patients/index.html", q=q, pagination=pagination, today=local_today())
+    # Search as you type asks for the results alone (X-Requested-With), and swaps them into the page.
+    template = "patients/_results.html" if request.headers.get("X-Requested-With") == "fetch" else "patients/index.html"
+    response = make_response(render_template(template, q=q, pagination=pagination, today=local_today()))
+    response.vary.add("X-Requested-With")  # the same address answers with the page or the results alone
+    return response
 
 
 def _render_form(form, *, patient=None, duplicates=(), status=200):
@@ -69,7 +74,9 @@ def show(patient_id):
     views = current_app.view_functions
     return render_template(
         "patients/show.html", patient=patient, invoices=service.invoices_of(patient), today=local_today(),
+        balances=service.balances_of(patient), open_statuses=service.OPEN_STATUSES,
         can_invoice="invoices.new" in views, invoice_pages="invoices.show" in views,
+        account=summaries(patient.id),
     )
 
 

@@ -3,10 +3,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from billing_desk import audit
+from billing_desk.billing.states import PAYABLE
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Patient
 from billing_desk.patients.phones import looks_like_phone, search_prefixes
@@ -189,8 +190,23 @@ def update_patient(patient, details, *, actor_id):
     return True
 
 
+OPEN_STATUSES = tuple(status.value for status in PAYABLE)
+
+
 def invoices_of(patient, limit=100):
-    """The patient's invoices, newest first."""
+    """The patient's invoices: those still owing money first, then the rest; newest first within each."""
+    still_open = case((Invoice.status.in_(OPEN_STATUSES), 0), else_=1)
     return list(db.session.scalars(
-        select(Invoice).where(Invoice.patient_id == patient.id).order_by(Invoice.id.desc()).limit(limit)
+        select(Invoice).where(Invoice.patient_id == patient.id).order_by(still_open, Invoice.id.desc()).limit(limit)
     ))
+
+
+def balances_of(patient):
+    """What the patient owes, per currency, over every issued invoice not yet paid: [(currency, minor, invoices)]."""
+    owed = Invoice.total_minor - Invoice.amount_paid_minor - Invoice.amount_refunded_minor
+    rows = db.session.execute(
+        select(Invoice.currency, func.sum(owed), func.count(Invoice.id))
+        .where(Invoice.patient_id == patient.id, Invoice.status.in_(OPEN_STATUSES))
+        .group_by(Invoice.currency).order_by(Invoice.currency)
+    ).all()
+    return [(currency, int(total), count) for currency, total, count in rows if total > 0]

@@ -26,7 +26,9 @@ class DeskPaymentForm(FlaskForm):
                          default=CASH,
                          validators=[InputRequired("Choose cash or bank transfer.")],
                          invalid_choice_message="Choose cash or bank transfer.")
-    amount = StringField("Amount paid", filters=[_strip], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = StringField("Amount paid", filters=[_strip], render_kw={
+        "inputmode": "decimal", "autocomplete": "off", "data-shortcut": "a",
+        "data-shortcut-label": "Go to the payment amount (filled in with the balance)"})
     tendered = StringField("Cash tendered (cash only)", filters=[_strip],
                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
     reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],

@@ -76,7 +76,7 @@ def dispatch_receipts(outcome):
         outbox.dispatch(outcome.receipts)
 
 
-# ---- small coercions (FACTS §9.3: types drift between payloads) ------------------------------------------
+# ---- small coercions (docs/paystack.md §9.3: types drift between payloads) ------------------------------------------
 
 def as_int(value):
     """`5000`, `"5000"`, `5000.0` → 5000; None for anything that is not a whole number."""
@@ -106,7 +106,7 @@ def parse_paid_at(value):
 
 def counted_amount(transaction, expected):
     """The part of a transaction that pays the invoice: `amount`, or `requested_amount` when the
-    difference is fees the customer paid on top (FACTS §5)."""
+    difference is fees the customer paid on top (docs/paystack.md §5)."""
     amount = as_int(transaction.get("amount"))
     requested = as_int(transaction.get("requested_amount"))
     if amount != expected and requested == expected and amount is not None and amount > requested:
@@ -284,6 +284,7 @@ def apply_transaction(payment_request, transaction, *, event_id=None):
         return Outcome(REVIEW, "invoice no longer payable")
     if push is not None:
         payment.terminal_id = push.terminal_id
+    payment.note_card(transaction.get("authorization"))
     receipt = outbox.queue_receipt_email(payment)  # "skipped" (and not sent) when the patient has no email
     close_paid_pushes(payment_request.id)
     note_request_status(payment_request, "success", paid_at=details.paid_at)
@@ -363,7 +364,7 @@ def flag_unverifiable(reference, event_id, invoice_id=None):
 def handle_charge_success(data, event_id=None, *, flag_if_unlinked=False):
     """A successful charge: find the payment request it paid and book it through that request.
 
-    POS charges carry no link to the request (FACTS pitfall 6). The link is our recent push on the terminal
+    POS charges carry no link to the request (docs/paystack.md pitfall 6). The link is our recent push on the terminal
     named in `source.identifier`, confirmed by the verified request listing this transaction. Online charges
     are linked through the patient's Paystack customer code the same way. Unlinked charges wait for
     `paymentrequest.success`; `flag_if_unlinked` (the sweep, after the grace period) flags them instead.
@@ -377,7 +378,7 @@ def handle_charge_success(data, event_id=None, *, flag_if_unlinked=False):
         return Outcome(DUPLICATE, f"{reference} already flagged")
     try:
         transaction = get_client().verify_transaction(reference)
-    except (PaystackNotFound, PaystackRejected):  # an unknown reference is a 404 or a 400 (FACTS §5)
+    except (PaystackNotFound, PaystackRejected):  # an unknown reference is a 404 or a 400 (docs/paystack.md §5)
         return flag_unverifiable(reference, event_id)
     if str(transaction.get("status")) != "success":
         return Outcome(IGNORED, f"verify says {transaction.get('status')}")
@@ -512,6 +513,6 @@ def apply_event(event_name, data, event_id=None):
         return handle_charge_success(data, event_id)
     if event_name.startswith("refund."):
         return handle_refund(event_name, data, event_id)
-    # invoice.* are subscription invoices, not our payment requests (FACTS pitfall 7); the rest is not ours.
+    # invoice.* are subscription invoices, not our payment requests (docs/paystack.md pitfall 7); the rest is not ours.
     return Outcome(IGNORED, f"{event_name} is not used by the desk")
 

@@ -1,14 +1,9 @@
-"""`flask paystack reconcile --date YYYY-MM-DD` and `flask sweep [--every SECONDS]`."""
-import logging
-import time
-
+"""`flask paystack reconcile --date YYYY-MM-DD`."""
 import click
 
-from billing_desk.extensions import db
 from billing_desk.timeutil import hospital_zone
 
 paystack_cli = click.Group("paystack", help="Paystack housekeeping.")
-log = logging.getLogger(__name__)
 
 
 @paystack_cli.command("reconcile")
@@ -36,27 +31,3 @@ def reconcile_command(day):
     for line in result.differences:
         click.echo(f"  - {line}")
     raise SystemExit(1)
-
-
-@click.command("sweep")
-@click.option("--every", "every", type=click.IntRange(min=1), default=None, metavar="SECONDS",
-              help="Keep running, one pass every SECONDS (default: one pass, then exit).")
-def sweep_command(every):
-    """Re-queue unapplied webhooks, verify pending payment requests, expire old terminal pushes; then the
-    notification sweep (lost email jobs, due retries, reminders)."""
-    from billing_desk.notifications.sweep import run_notification_sweep
-    from billing_desk.paystack import sweep
-
-    while True:
-        try:
-            click.echo(f"sweep: {sweep.run()}")
-            click.echo(f"notification sweep: {run_notification_sweep()}")
-        except Exception:
-            if every is None:
-                raise
-            db.session.rollback()
-            log.exception("sweep pass failed; trying again in %s s", every)
-        if every is None:
-            return
-        db.session.remove()
-        time.sleep(every)

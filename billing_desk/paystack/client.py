@@ -12,7 +12,7 @@ meta}` unwrapped, and failures turned into typed errors whose text a cashier can
 
 Retries (with exponential backoff) only where repeating cannot do anything twice: GETs on connection errors,
 timeouts, 429 and 5xx; any call on 429 (Paystack refused it before doing anything). A POST that timed out
-or got a 5xx is never repeated here: Paystack has no idempotency key (FACTS §1, pitfall 5).
+or got a 5xx is never repeated here: Paystack has no idempotency key (docs/paystack.md §1, pitfall 5).
 The secret key is never logged, and is masked in any text an error carries.
 """
 import logging
@@ -205,7 +205,7 @@ class PaystackClient:
                 outcome_unknown=method != "GET" and status != 429,
             )
         if status >= 400 or body.get("status") is not True:
-            # Also a 200 with `status: false` (FACTS pitfall 12): Paystack did not do it.
+            # Also a 200 with `status: false` (docs/paystack.md pitfall 12): Paystack did not do it.
             log.warning("paystack %s", detail)
             raise PaystackRejected(
                 f"Paystack refused: {paystack_message or 'no reason given'}",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from billing_desk.auth.access import admin_required, public
 from billing_desk.extensions import csrf, db
-from billing_desk.jobs import enqueue
+from billing_desk.jobs import dead_letters, enqueue
 from billing_desk.models import WebhookEvent
 from billing_desk.paystack import tasks, webhooks
 
@@ -63,7 +63,7 @@ def events():
     )
     return render_template(
         "paystack/events.html", page=page, bad_signatures=webhooks.bad_signature_count(),
-        reviews=webhooks.review_counts(),
+        reviews=webhooks.review_counts(), dead_letters=dead_letters.dead_webhook_events(),
     )
 
 

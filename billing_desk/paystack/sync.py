@@ -2,7 +2,7 @@
 
 Plain functions for views, jobs and commands; all HTTP goes through `client.py`. They flush and leave the
 commit to the caller, except `ensure_payment_request` (and `push_to_terminal`, which calls it): Paystack has
-no idempotency key (FACTS pitfall 5), so the `creating` PaymentRequest row is committed *before*
+no idempotency key (docs/paystack.md pitfall 5), so the `creating` PaymentRequest row is committed *before*
 `POST /paymentrequest`; a timeout then leaves a trace, and the next attempt looks the request up at Paystack
 (its description carries the row's reference) instead of creating a second one.
 
@@ -82,7 +82,7 @@ def ensure_customer(patient_id):
     """The patient's Paystack customer code, made once and stored on the patient.
 
     Paystack keys customers by email and answers a create for a known email with the existing customer
-    (FACTS §2), so two patients sharing an address (a family's) would share a customer. A patient whose
+    (docs/paystack.md §2), so two patients sharing an address (a family's) would share a customer. A patient whose
     address is taken by another patient's customer, or refused by Paystack, gets the generated address.
     """
     patient = db.session.get(Patient, patient_id)
@@ -299,7 +299,7 @@ def _resolve_creating(row):
 
 def retire_request(row):
     """Take a pending request out of use: verify it first and book anything paid on it (an archived request
-    can no longer be verified, FACTS pitfall 11), then archive it at Paystack unless it is paid.
+    can no longer be verified, docs/paystack.md pitfall 11), then archive it at Paystack unless it is paid.
 
     Returns the Outcome of that booking (None when nothing was paid): the caller dispatches its receipts
     after committing."""
@@ -390,7 +390,7 @@ def push_to_terminal(invoice_id, terminal_id, staff_id):
 
     Makes sure of the customer and the payment request (committing, see `ensure_payment_request`), refuses
     an offline or busy terminal without pushing, and sends `{type: invoice, action: process}` with the
-    request's id and offline reference (FACTS §4). A re-push — same terminal or another — reuses the request;
+    request's id and offline reference (docs/paystack.md §4). A re-push — same terminal or another — reuses the request;
     earlier pushes of the invoice are closed as `cancelled`. The caller commits the push.
     """
     terminal = db.session.get(Terminal, terminal_id)
@@ -439,7 +439,7 @@ def expire_push(push, now=None):
 def cancel_push(push_id, staff_id):
     """The cashier stops waiting: the card was declined or the patient changed their mind.
 
-    Paystack sends no webhook the desk can tie to a declined terminal card (FACTS §7), so only the cashier
+    Paystack sends no webhook the desk can tie to a declined terminal card (docs/paystack.md §7), so only the cashier
     can tell. Returns the push; one that is already finished is left as it is (a double click, or it was
     paid meanwhile). Money that still arrives for the request is booked: `apply` pays cancelled pushes too.
     Nothing is sent to Paystack (there is no call to take a push back off a terminal). Flushes.
@@ -453,7 +453,7 @@ def cancel_push(push_id, staff_id):
 
 # (terminal id, event id) pairs Paystack has confirmed delivered, in this process. Delivery is final but not
 # stored (the waiting screen is a GET), so this keeps a screen polling every second from asking Paystack
-# again each time (test mode allows 100 calls a minute, FACTS pitfall 16).
+# again each time (test mode allows 100 calls a minute, docs/paystack.md pitfall 16).
 _delivered_events = set()
 DELIVERED_MEMO_SIZE = 10_000
 

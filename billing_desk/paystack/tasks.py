@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
+from billing_desk.jobs import dead_letters
 from billing_desk.jobs.context import job
 from billing_desk.models import Refund, WebhookEvent
 from billing_desk.paystack import apply
@@ -74,11 +75,16 @@ def _apply_locked(event_id, action, redo_outcome=None):
 
 
 def _note_failure(event_id, error):
+    """Count the failed attempt; after WEBHOOK_MAX_ATTEMPTS the event is dead-lettered: closed, kept with its
+    error for an administrator, and never queued again automatically (see `jobs.dead_letters`)."""
     event = db.session.get(WebhookEvent, event_id, with_for_update=True)
     if event is not None and event.processed_at is None:
         event.attempts += 1
-        event.outcome = "error"
         event.error = f"{type(error).__name__}: {error}"[:2000]
+        event.outcome = "error"
+        if dead_letters.webhook_attempts_exhausted(event.attempts):
+            event.outcome, event.processed_at = dead_letters.DEAD_LETTER, utcnow()
+            log.error("webhook event %s failed %s times; dead-lettered: %s", event_id, event.attempts, event.error)
         db.session.commit()
 
 

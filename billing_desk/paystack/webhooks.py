@@ -2,7 +2,7 @@
 
 Paystack sends no event id and retries for up to 72 hours, so the same event arrives more than once.
 Each event is stored once under a dedupe key built from the event name and the ids in `data`
-(FACTS §7); a repeat only bumps `duplicates`. Applying an event is `apply.py`'s job, run by a worker.
+(docs/paystack.md §7); a repeat only bumps `duplicates`. Applying an event is `apply.py`'s job, run by a worker.
 """
 import hashlib
 import json

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.forms import at_most
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
@@ -16,7 +17,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RefundForm(FlaskForm):
+class RefundForm(SupervisorSignOff, FlaskForm):
     amount = StringField("Amount to refund", filters=[_strip], validators=[DataRequired("Enter an amount.")])
     method = RadioField("How", choices=[], invalid_choice_message="Pick how the money goes back.")
     reason = TextAreaField(

@@ -1,16 +1,18 @@
 """Refund forms and the payment review list — administrators only (403 for cashiers)."""
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from billing_desk.approvals import policy
+from billing_desk.approvals import service as approvals
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
 from billing_desk.invoices.panels import invoice_panel
 from billing_desk.jobs import enqueue
-from billing_desk.models import Payment, PaymentReview, Refund
+from billing_desk.models import Invoice, Payment, PaymentReview, Refund
 from billing_desk.refunds.forms import RefundForm, ResolveReviewForm
 from billing_desk.refunds.service import REVIEW_KINDS, ReviewRefused, resolve_review
 
@@ -40,17 +42,24 @@ def new(payment_id):
     if not form.is_submitted():
         form.submission_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
+        needed = policy.needs_approval(policy.REFUND_PAYMENT, policy.Thresholds.from_config(current_app.config),
+                                       amount_minor=form.amount_minor)
         try:
-            refund = refund_service.create_refund(
+            refund = _approved_refund(payment, form) if needed else refund_service.create_refund(
                 payment.id, form.amount_minor, channel=form.method.data, reason=form.reason.data,
                 actor_id=current_user.id, submission_key=form.submission_key.data or None,
             )
-        except refund_service.RefundRefused as refused:
+        except approvals.SignOffRefused as refused:
+            db.session.commit()  # only the supervisor's failed sign-in count was written
+            form.amount.errors.append(str(refused))
+        except (refund_service.RefundRefused, policy.ApprovalRefused) as refused:
             db.session.rollback()
             form.amount.errors.append(str(refused))
         else:
             db.session.commit()
-            if refund.status == refund_service.SUBMITTING:
+            if refund is None:
+                flash("The refund waits for a supervisor's approval in the approvals queue.", "info")
+            elif refund.status == refund_service.SUBMITTING:
                 from billing_desk.paystack.tasks import submit_refund
 
                 enqueue(submit_refund, refund.id, queue="default")
@@ -61,7 +70,21 @@ def new(payment_id):
     return render_template(
         "refunds/new.html", form=form, payment=payment, invoice=payment.invoice,
         refundable=refund_service.refundable_minor(payment), invoice_url=_invoice_url(payment.invoice_id),
+        needs_approval=policy.needs_approval(policy.REFUND_PAYMENT, policy.Thresholds.from_config(current_app.config)),
     ), (422 if form.errors else 200)
+
+
+def _approved_refund(payment, form):
+    """A refund at or above the approval threshold: signed by a supervisor on the form (returns the refund)
+    or put in the approvals queue (returns None)."""
+    params = {"payment_id": payment.id, "amount_minor": form.amount_minor, "channel": form.method.data,
+              "reason": form.reason.data}
+    outcome, result = approvals.ask(
+        policy.REFUND_PAYMENT, params, requester_id=current_user.id, reason=form.reason.data,
+        amount_minor=form.amount_minor, currency=payment.currency, invoice_id=payment.invoice_id,
+        patient_id=payment.invoice.patient_id, submission_key=form.submission_key.data or None, **form.sign_off(),
+    )
+    return result if outcome == "approved" else None
 
 
 def _invoice_url(invoice_id):
@@ -76,8 +99,11 @@ def reviews():
         show = "open"
         query = query.where(PaymentReview.status == "open")
     page = db.paginate(query, per_page=50, error_out=False)
+    invoice_ids = {review.invoice_id for review in page.items if review.invoice_id}
+    numbers = dict(db.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))).all())
     return render_template(
-        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm()
+        "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm(),
+        invoice_numbers=numbers,
     )
 
 

@@ -8,7 +8,9 @@ from redis.exceptions import RedisError
 
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.jobs import jobs_run_inline
-from billing_desk.reports import ops, stats
+from billing_desk.extensions import db
+from billing_desk.models import ReconciliationRun
+from billing_desk.reports import ops, reconciliations, stats
 from billing_desk.reports.forms import JobActionForm, RangeForm, ReconcileForm
 from billing_desk.reports.tables import percent_text, to_csv
 from billing_desk.timeutil import local_today
@@ -104,20 +106,20 @@ def delete_job(purpose, job_id):
 
 @bp.route("/reconciliation", methods=["GET", "POST"])
 def reconciliation():
-    """Compare one day's card payments with Paystack's (POST: it verifies pending requests, which can book)."""
+    """Stored reconciliations (the scheduler runs yesterday's every night), and running one day by hand (POST:
+    it verifies pending requests, which can book)."""
     form = ReconcileForm()
     if request.method == "GET":
         form.day.data = local_today() - timedelta(days=1)
-        return render_template("reports/reconciliation.html", form=form, result=None)
-    if not form.validate_on_submit():
-        return render_template("reports/reconciliation.html", form=form, result=None), 422
-    # Imported on use, as the `flask paystack reconcile` command does: the Paystack client is needed only here.
-    from billing_desk.paystack.client import PaystackError
-    from billing_desk.paystack.reconcile import reconcile_day
+    elif form.validate_on_submit():
+        run = reconciliations.run_and_store(form.day.data, started_by_id=current_user.id)
+        return redirect(url_for("reports.reconciliation_run", run_id=run.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("reports/reconciliation.html", form=form, runs=reconciliations.history(),
+                           labels=reconciliations.RESULT_LABELS), status
 
-    try:
-        result = reconcile_day(form.day.data)
-    except PaystackError as error:
-        form.day.errors.append(f"Paystack could not be reached, nothing was compared: {error}")
-        return render_template("reports/reconciliation.html", form=form, result=None), 502
-    return render_template("reports/reconciliation.html", form=form, result=result)
+
+@bp.get("/reconciliation/<int(max=2147483647):run_id>")
+def reconciliation_run(run_id):
+    run = db.get_or_404(ReconciliationRun, run_id, description="There is no such reconciliation.")
+    return render_template("reports/reconciliation_run.html", run=run, labels=reconciliations.RESULT_LABELS)

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
-from billing_desk.models import Payment, Shift, Staff
+from billing_desk.models import Shift, Staff
 from billing_desk.shifts import report, service
 from billing_desk.shifts.forms import OpenShiftForm, ShiftFilterForm, SignOffForm, close_form_for
 from billing_desk.timeutil import day_start_utc, shown
@@ -46,9 +46,11 @@ def _viewable(shift_id):
 
 
 def _render_show(shift, status=200, sign_off_form=None):
-    payment_count = db.session.scalar(select(func.count(Payment.id)).where(Payment.shift_id == shift.id))
+    """An open shift shows its takings by channel so far; a closed one its frozen Z report."""
+    takings = service.totals_rows(shift) if shift.is_open else []
     return render_template(
-        "shifts/show.html", shift=shift, payment_count=payment_count, sign_off_form=sign_off_form or SignOffForm(),
+        "shifts/show.html", shift=shift, takings=takings, payment_count=sum(row["count"] for row in takings),
+        sign_off_form=sign_off_form or SignOffForm(),
     ), status
 
 

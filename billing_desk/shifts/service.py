@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from billing_desk import audit
 from billing_desk.billing.money import MINOR_PER_MAJOR, format_money
 from billing_desk.extensions import db
-from billing_desk.models import Payment, Refund, Shift, Staff
+from billing_desk.models import AccountEntry, Payment, Refund, Shift, Staff
 from billing_desk.models.payment import CHANNELS
 from billing_desk.shifts.terminal_check import check_terminals
 from billing_desk.timeutil import shown, utcnow
@@ -131,8 +131,31 @@ def _cash_refunds_minor(shift):
     ).scalar_one())
 
 
-def _totals_rows(shift, found):
-    """The frozen per-channel list: the four channels in the shift's currency, then any other currency."""
+def _account_cash_minor(shift):
+    """(cash deposited into patients' accounts, cash given back from them) in the shift, in its currency."""
+    rows = dict(db.session.execute(
+        select(AccountEntry.kind, func.sum(AccountEntry.amount_minor)).where(
+            AccountEntry.shift_id == shift.id, AccountEntry.channel == CASH, AccountEntry.currency == shift.currency,
+        ).group_by(AccountEntry.kind)
+    ).all())
+    return int(rows.get("deposit") or 0), int(rows.get("refund") or 0)
+
+
+def _deposit_rows(shift_id):
+    """The Z report's rows for deposits taken in the shift, by channel and currency (none when there were none)."""
+    rows = db.session.execute(
+        select(AccountEntry.channel, AccountEntry.currency, func.sum(AccountEntry.amount_minor), func.count())
+        .where(AccountEntry.shift_id == shift_id, AccountEntry.kind == "deposit")
+        .group_by(AccountEntry.channel, AccountEntry.currency).order_by(AccountEntry.channel, AccountEntry.currency)
+    ).all()
+    return [{"channel": f"deposits_{channel}", "currency": currency, "amount_minor": int(total), "count": count}
+            for channel, currency, total, count in rows]
+
+
+def totals_rows(shift, found=None):
+    """The per-channel list (frozen into the Z report at close; live on the open shift's page and the cashier's
+    home): the four channels in the shift's currency, then any other currency. `found` is `channel_totals`."""
+    found = channel_totals(shift.id) if found is None else found
     rows = []
     for channel in CHANNELS:
         total, count = found.get((channel, shift.currency), (0, 0))
@@ -169,8 +192,9 @@ def close_shift(shift_id, *, actor_id, counted_minor, denominations=None, reason
     _check_closable(shift, actor_id)
     reason = (reason or "").strip() or None
     found = channel_totals(shift.id)
-    cash_taken = found.get((CASH, shift.currency), (0, 0))[0]
-    cash_refunds = _cash_refunds_minor(shift)
+    deposits_in, deposits_out = _account_cash_minor(shift)
+    cash_taken = found.get((CASH, shift.currency), (0, 0))[0] + deposits_in
+    cash_refunds = _cash_refunds_minor(shift) + deposits_out
     expected = shift.opening_float_minor + cash_taken - cash_refunds
     variance = counted_minor - expected
     threshold = current_app.config["SHIFT_VARIANCE_REASON_THRESHOLD_MINOR"]
@@ -192,7 +216,7 @@ def close_shift(shift_id, *, actor_id, counted_minor, denominations=None, reason
     shift.denominations = (  # largest note first, the order the report lists them in
         {str(face): denominations[face] for face in sorted(denominations, reverse=True)} if denominations else None
     )
-    shift.channel_totals = _totals_rows(shift, found)
+    shift.channel_totals = totals_rows(shift, found) + _deposit_rows(shift.id)
     shift.terminal_checks = checks
     db.session.flush()
     audit.record(

@@ -1,71 +1,165 @@
-// Optional price-list search for the invoice editor: typing finds services (GET /catalog/search.json) and
-// picking one fills the first empty line row. Without this script the service selects do the same job.
+// The invoice editor without reloads: line amounts and totals as the cashier types (static/js/invoice-totals.js
+// does the arithmetic, for display only), lines added and removed in place, and the services of a newly chosen
+// currency swapped into the selects. Without this script the form works as before: "Add another line" submits.
 (function () {
   "use strict";
   var form = document.getElementById("invoice-form");
-  var holder = document.getElementById("service-picker");
-  if (!form || !holder || !form.dataset.searchUrl || !window.fetch) { return; }
+  if (!form || !window.InvoiceTotals || !window.BigInt) { return; }
+  var totals = window.InvoiceTotals;
+  var limits = JSON.parse(form.dataset.limits);
+  var locales = JSON.parse(form.dataset.locales);
+  var section = form.querySelector("[aria-labelledby='lines-heading']");
+  var currencySelect = form.querySelector("select[name='currency']");
+  var addButton = form.querySelector("button[name='add_line']");
 
-  holder.innerHTML =
-    '<div class="field"><label for="service-search">Find a service in the price list</label>' +
-    '<input id="service-search" type="search" autocomplete="off" aria-describedby="service-search-status">' +
-    '<p class="hint" id="service-search-status" role="status"></p></div><ul id="service-results" class="actions"></ul>';
-  var input = document.getElementById("service-search");
-  var status = document.getElementById("service-search-status");
-  var results = document.getElementById("service-results");
-  var timer = null;
+  function rows() { return Array.prototype.slice.call(form.querySelectorAll("[data-line-row]")); }
+  function part(row, name) { return row.querySelector("[name$='-" + name + "']"); }
 
-  function emptyRow() {
-    var rows = form.querySelectorAll("[data-line-row]");
-    for (var i = 0; i < rows.length; i++) {
-      var description = rows[i].querySelector("input[id$='-description']");
-      var select = rows[i].querySelector("select[id$='-service']");
-      if (!description.value && !select.value) { return rows[i]; }
-    }
-    return null;
+  function money(minor) {
+    var currency = currencySelect.value;
+    try {
+      return new Intl.NumberFormat(locales[currency] || "en-US", { style: "currency", currency: currency })
+        .format(totals.majorText(minor));
+    } catch (e) { return currency + " " + totals.majorText(minor); }
   }
 
-  function pick(service) {
-    var row = emptyRow();
-    if (!row) { status.textContent = "No empty line left: press “Add another line” first."; return; }
-    var select = row.querySelector("select[id$='-service']");
-    select.value = String(service.id);
-    if (select.value !== String(service.id)) {
-      status.textContent = "That service is not offered in this currency.";
-      return;
-    }
-    row.querySelector("input[id$='-description']").value = service.name;
-    // Left empty, the unit price is the price list's, filled in by the server: no money arithmetic here.
-    row.querySelector("input[id$='-unit_price']").value = "";
-    status.textContent = service.name + " added to " + row.querySelector("legend").textContent + ".";
-    input.value = "";
-    results.innerHTML = "";
+  function lineInput(row) {
+    var select = part(row, "service");
+    var option = select.options[select.selectedIndex];
+    var price = option && option.dataset.priceMinor;
+    return {
+      service: select.value, description: part(row, "description").value, quantity: part(row, "quantity").value,
+      unitPrice: part(row, "unit_price").value, discount: part(row, "discount").value,
+      servicePriceMinor: price ? price : null,
+    };
   }
 
-  function search() {
-    var q = input.value.trim();
-    results.innerHTML = "";
-    if (q.length < 2) { status.textContent = ""; return; }
-    var currency = form.querySelector("select[name='currency']").value;
-    var url = form.dataset.searchUrl + "?q=" + encodeURIComponent(q) + "&currency=" + encodeURIComponent(currency);
+  function show(name, text) { form.querySelector("[data-total='" + name + "']").textContent = text; }
+
+  function recompute() {
+    var all = rows();
+    var result = totals.computeInvoice({
+      lines: all.map(lineInput), invoiceDiscount: form.querySelector("[name='invoice_discount']").value,
+    }, limits);
+    all.forEach(function (row, index) {
+      var line = result.lines[index];
+      var out = row.querySelector("[data-line-amount]");
+      out.hidden = false;
+      out.textContent = line === null ? "Empty line: not counted." :
+        line.error ? "Amount: not counted yet — " + line.error : "Amount: " + money(line.amountMinor);
+    });
+    show("subtotal", result.subtotalMinor === null ? "—" : money(result.subtotalMinor));
+    show("discount", result.invoiceDiscountMinor === null ? "—" : "−" + money(result.invoiceDiscountMinor));
+    show("total", result.totalMinor === null ? "—" : money(result.totalMinor));
+    show("problem", result.error || "");
+  }
+
+  function renumber() {
+    rows().forEach(function (row, index) {
+      row.querySelector("legend").textContent = "Line " + (index + 1);
+      var remove = row.querySelector("[data-remove-line]");
+      if (remove) { remove.textContent = "Remove line " + (index + 1); }
+    });
+    addButton.disabled = rows().length >= limits.maxLines;
+  }
+
+  // Field names are "lines-<n>-<field>"; the server reads whatever indices are sent, so a new row takes one more
+  // than the largest, and removing a row needs no renaming.
+  function nextIndex() {
+    return rows().reduce(function (max, row) {
+      var match = /^lines-(\d+)-/.exec(part(row, "service").name);
+      return Math.max(max, match ? Number(match[1]) + 1 : 0);
+    }, 0);
+  }
+
+  function addRemoveButton(row) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small btn-danger";
+    button.dataset.removeLine = "";
+    button.addEventListener("click", function () {
+      var next = row.nextElementSibling || row.previousElementSibling;
+      if (rows().length === 1) { clearRow(row); } else { row.remove(); }
+      renumber();
+      recompute();
+      var focusTarget = next && next.matches("[data-line-row]") ? part(next, "service") : addButton;
+      focusTarget.focus();
+    });
+    row.appendChild(button);
+  }
+
+  function clearRow(row) {
+    row.querySelectorAll("input").forEach(function (input) { input.value = input.name.endsWith("-quantity") ? "1" : ""; });
+    part(row, "service").value = "";
+    row.querySelectorAll(".error").forEach(function (error) { error.remove(); });
+    row.querySelectorAll(".has-error").forEach(function (box) { box.classList.remove("has-error"); });
+    row.querySelectorAll("[aria-invalid]").forEach(function (input) { input.removeAttribute("aria-invalid"); });
+  }
+
+  function addRow() {
+    var all = rows();
+    var source = all[all.length - 1];
+    var index = nextIndex();
+    var copy = source.cloneNode(true);
+    copy.querySelectorAll("[id], [for], [name], [aria-describedby]").forEach(function (node) {
+      ["id", "for", "name", "aria-describedby"].forEach(function (attribute) {
+        var value = node.getAttribute(attribute);
+        if (value) { node.setAttribute(attribute, value.replace(/lines-\d+-/g, "lines-" + index + "-")); }
+      });
+    });
+    copy.querySelector("[data-remove-line]").remove();
+    addRemoveButton(copy);
+    clearRow(copy);
+    source.after(copy);
+    renumber();
+    recompute();
+    part(copy, "service").focus();
+    return copy;
+  }
+
+  function swapServiceOptions() {
+    form.querySelectorAll("[data-currency-code]").forEach(function (node) { node.textContent = currencySelect.value; });
+    var url = form.dataset.optionsUrl + "?currency=" + encodeURIComponent(currencySelect.value);
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { if (!response.ok) { throw new Error(); } return response.json(); })
-      .then(function (services) {
-        status.textContent = services.length ? services.length + " found" : "No service matches.";
-        services.slice(0, 10).forEach(function (service) {
-          var item = document.createElement("li");
-          var button = document.createElement("button");
-          button.type = "button";
-          button.className = "btn btn-small";
-          button.textContent = service.code + " — " + service.name + " (" + service.unit_price_display + ")";
-          button.addEventListener("click", function () { pick(service); });
-          item.appendChild(button);
-          results.appendChild(item);
-        });
+      .then(function (choices) {
+        rows().forEach(function (row) { fillSelect(part(row, "service"), choices); });
+        recompute();
       })
-      .catch(function () { status.textContent = "The price list search is not available; use the service lists below."; });
+      .catch(function () { show("problem", "The services in this currency could not be loaded; press “Add another line”."); });
   }
 
-  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 250); });
-  input.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); } });
+  function fillSelect(select, choices) {
+    var kept = select.value;
+    select.textContent = "";
+    var groups = {};
+    choices.forEach(function (choice) {
+      var option = new Option(choice.label, choice.value);
+      if (choice.price_minor) { option.dataset.priceMinor = choice.price_minor; }
+      if (!choice.group) { select.appendChild(option); return; }
+      if (!groups[choice.group]) {
+        groups[choice.group] = document.createElement("optgroup");
+        groups[choice.group].label = choice.group;
+        select.appendChild(groups[choice.group]);
+      }
+      groups[choice.group].appendChild(option);
+    });
+    select.value = kept;
+    if (select.value !== kept) { select.value = ""; }
+  }
+
+  rows().forEach(addRemoveButton);
+  addButton.addEventListener("click", function (event) {
+    event.preventDefault();
+    if (rows().length < limits.maxLines) { addRow(); }
+  });
+  form.addEventListener("input", recompute);
+  form.addEventListener("change", function (event) {
+    if (event.target === currencySelect) { swapServiceOptions(); } else { recompute(); }
+  });
+  form.querySelectorAll(".no-js-only").forEach(function (node) { node.hidden = true; });
+  document.getElementById("live-totals").hidden = false;
+  window.InvoiceForm = { addRow: addRow, rows: rows, recompute: recompute };
+  renumber();
+  recompute();
 })();

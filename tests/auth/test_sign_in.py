@@ -108,7 +108,7 @@ def test_per_address_limit_answers_429_with_a_clear_page(app, client, cashier):
 def test_unsafe_next_goes_to_the_start_page(client, cashier, target):
     response = _login(client, cashier.email, DEFAULT_PASSWORD, next_url=target)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/invoices/"
+    assert response.headers["Location"] == "/desk"
 
 
 def test_safe_next_is_followed(client, cashier):

@@ -11,7 +11,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.sandbox.running import paystack_sandbox, sandbox_session
+from tests.devtools.sandbox.running import paystack_sandbox, sandbox_session
 
 __all__ = ["smtp_server", "paystack_sandbox", "sandbox_session", "app_config", "Inbox", "SmtpServer", "free_port",
            "pdf_text", "PAY_URL_BASE"]

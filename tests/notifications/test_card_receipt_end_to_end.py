@@ -15,7 +15,7 @@ from billing_desk.paystack import sync
 from tests.notifications.helpers import emailable_invoice, parts
 from tests.notifications.support import pdf_text
 from tests.paystack.webhook_fixtures import REDIS_URL, LiveServer, clean_queues, run_worker
-from tests.sandbox.running import DESK_1
+from tests.devtools.sandbox.running import DESK_1
 
 pytestmark = pytest.mark.integration
 

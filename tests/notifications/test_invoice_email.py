@@ -173,7 +173,8 @@ def _panel(app, invoice):
     from billing_desk.invoices.panels import LOADERS
 
     with app.test_request_context():  # as the invoice page renders it: its data loaded first, by the view
-        return render_template_string('{% include "notifications/_invoice_emails.html" %}', invoice=invoice,
+        return render_template_string('{% include "notifications/_invoice_email_button.html" %}'
+                                      '{% include "notifications/_invoice_emails.html" %}', invoice=invoice,
                                       panels={"emails": LOADERS["emails"](invoice)})
 
 

@@ -226,16 +226,16 @@ def test_a_patient_without_email_gets_a_skipped_receipt_row(cashier_client, invo
 
 def test_the_invoice_page_offers_the_desk_form_only_while_money_is_due(cashier_client, invoice):
     page = cashier_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
-    assert "Take a payment at the desk" in page and 'name="submission_key"' in page
+    assert "Take a payment: cash or transfer" in page and 'name="submission_key"' in page
     assert f'action="/invoices/{invoice.id}/payments"' in page
 
     pay_at_desk(cashier_client, invoice, amount="7500")
 
     page = cashier_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
-    assert "Take a payment at the desk" not in page
+    assert "Take a payment: cash or transfer" not in page
     payment = payments_of(invoice)[0]
-    assert f'action="/payments/{payment.id}/receipt/a4"' in page and "Receipt (A4)" in page
-    assert f'action="/payments/{payment.id}/receipt/roll"' in page and "Receipt (80 mm roll)" in page
+    assert f'action="/payments/{payment.id}/receipt/a4"' in page and "Print receipt (A4)" in page
+    assert f'action="/payments/{payment.id}/receipt/roll"' in page and "Print receipt (80 mm roll)" in page
 
 
 def test_each_rendered_form_has_its_own_submission_key(cashier_client, invoice):

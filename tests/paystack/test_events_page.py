@@ -10,7 +10,7 @@ from billing_desk.models import AuditEntry, Invoice, Payment, PaymentReview, Web
 from billing_desk.paystack import sync
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import body_of, form_post, post_webhook
-from tests.sandbox.running import SECRET, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
+from tests.devtools.sandbox.running import SECRET, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

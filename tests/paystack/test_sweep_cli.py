@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment, TerminalPush
-from billing_desk.paystack.cli import paystack_cli, sweep_command
+from billing_desk.jobs.cli import sweep_command
+from billing_desk.paystack.cli import paystack_cli
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import (  # noqa: F401  (fixtures)
     live,

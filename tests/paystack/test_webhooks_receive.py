@@ -1,6 +1,5 @@
 """POST /paystack/webhook without the sandbox: signatures, parsing, dedupe keys, storing (jobs run inline)."""
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -9,21 +8,15 @@ from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, PaymentRequest, PaymentReview, WebhookEvent
 from billing_desk.paystack import webhooks
 from tests.factories import make_issued_invoice
+from tests.paystack.examples import load_example
 from tests.paystack.webhook_fixtures import SECRET, body_of, make_payment_request, post_webhook
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "paystack" / "examples"
 
 
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "PAYSTACK_SECRET_KEY": SECRET}
 
-
-def example(name):
-    path = EXAMPLES / name
-    if not path.exists():
-        pytest.skip(f"{name} not available")
-    return json.loads(path.read_text())
 
 
 def stored():
@@ -59,7 +52,7 @@ def test_dedupe_key_uses_the_event_and_its_ids(event, data, key):
 @pytest.mark.parametrize(
     ("event", "first", "second"),
     [
-        # Types drift between deliveries (FACTS §9.3): an amount as int or string is the same refund.
+        # Types drift between deliveries (docs/paystack.md §9.3): an amount as int or string is the same refund.
         ("refund.processed", {"transaction_reference": "p", "refund_reference": "R", "amount": 5},
          {"transaction_reference": "p", "refund_reference": "R", "amount": "5"}),
         ("charge.success", {"id": 7}, {"id": "7"}),
@@ -153,7 +146,7 @@ def test_no_sign_in_or_csrf_needed(app):
 
 
 def test_ignored_events_are_stored_and_acknowledged(client):
-    raw = json.dumps(example("refund.failed.json") | {"event": "invoice.payment_failed"}).encode()
+    raw = json.dumps(load_example("refund.failed.json") | {"event": "invoice.payment_failed"}).encode()
     response = post_webhook(client, raw)
     assert response.status_code == 200
     event = db.session.scalars(select(WebhookEvent)).one()
@@ -174,7 +167,7 @@ def test_duplicate_is_counted_not_stored_again(client):
 def test_pending_webhook_marks_our_request_pending(client):
     invoice = make_issued_invoice()
     payment_request = make_payment_request(invoice, status="creating")
-    data = example("paymentrequest.pending.json")["data"] | {
+    data = load_example("paymentrequest.pending.json")["data"] | {
         "id": payment_request.paystack_id, "request_code": payment_request.request_code,
     }
     assert post_webhook(client, body_of("paymentrequest.pending", data)).status_code == 200
@@ -184,7 +177,7 @@ def test_pending_webhook_marks_our_request_pending(client):
 
 
 def test_success_for_a_request_we_never_made_is_flagged(client):
-    data = example("paymentrequest.success.json")["data"]
+    data = load_example("paymentrequest.success.json")["data"]
     assert post_webhook(client, body_of("paymentrequest.success", data)).status_code == 200
     review = db.session.scalars(select(PaymentReview)).one()
     assert (review.kind, review.paystack_reference) == ("unknown_reference", f"request:{data['request_code']}")

@@ -148,7 +148,7 @@ class Sandbox:
 
 @pytest.fixture
 def sandbox_server():
-    from billing_desk.sandbox import SandboxServer, create_sandbox_app
+    from devtools.sandbox import SandboxServer, create_sandbox_app
 
     server = SandboxServer(create_sandbox_app({
         "SECRET_KEY": SECRET, "WEBHOOK_URL": None, "WEBHOOK_RETRY_BASE_S": 0.05, "WEBHOOK_MAX_ATTEMPTS": 3,

@@ -18,7 +18,7 @@ def explode(number):
 def test_readyz_with_inline_jobs_checks_the_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "sweep_last_ran": None}  # no sweep has run yet
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
@@ -35,7 +35,7 @@ def test_readyz_names_redis_when_it_is_down(app_config, request):
     client = request.getfixturevalue("client")
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "failing": {"redis": "ConnectionError"}}
+    assert response.get_json() == {"status": "unavailable", "failing": {"redis": "ConnectionError"}, "sweep_last_ran": None}
 
 
 def test_readyz_names_the_database_when_it_is_down(app_config):

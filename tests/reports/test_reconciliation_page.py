@@ -1,17 +1,17 @@
 """The reconciliation page: a validated day in, the real `paystack.reconcile.reconcile_day` run against the
-Paystack sandbox, its findings out in words."""
+Paystack sandbox, its findings stored and shown in words with a suggested action, and the history listed."""
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from billing_desk.extensions import db
-from billing_desk.models import Invoice, Payment
+from billing_desk.models import Invoice, Payment, ReconciliationRun
 from billing_desk.paystack import sync
 from billing_desk.timeutil import utcnow
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import form_post
-from tests.sandbox.running import paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
+from tests.devtools.sandbox.running import paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -44,9 +44,10 @@ def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admi
 
     response = form_post(admin_client, "/reports/reconciliation", {"day": utcnow().date().isoformat()})
 
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    for text in ("1 difference(s) to look at", f"{walk_in}: Paystack 400000 NGN — desk: NOT RECORDED",
+    assert response.status_code == 303
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    for text in ("1 difference(s) to look at", f"<td>{walk_in}</td><td>Paystack ₦4,000.00 — desk: NOT RECORDED</td>",
+                 "Find the invoice this payment was for",
                  "<dt>Card payments at the desk</dt><dd>1</dd>", "<dt>Successful transactions at Paystack</dt><dd>2</dd>",
                  "1 (1 booked now, 0 flagged for review)"):
         assert text in page, text
@@ -56,6 +57,8 @@ def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admi
     assert (payment.invoice_id, payment.paystack_reference, payment.amount_minor) == (
         invoice.id, booked_reference, 750_000)
     assert db.session.get(Invoice, invoice.id).status == "paid"
+    history = admin_client.get("/reports/reconciliation").get_data(as_text=True)
+    assert "Differences to look at" in history and "an administrator" in history
 
 
 def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_client, paystack_sandbox, lost_webhook):
@@ -64,10 +67,9 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
 
     response = form_post(admin_client, "/reports/reconciliation", {"day": utcnow().date().isoformat()})
 
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Could not verify" in page and "PaystackUnavailable" in page
-    assert f"{reference}: Paystack 750000 NGN — desk: NOT RECORDED" in page
+    assert f"<td>{reference}</td><td>Paystack ₦7,500.00 — desk: NOT RECORDED</td>" in page
     assert db.session.scalars(select(Payment)).all() == []
 
 
@@ -82,11 +84,50 @@ def test_bad_days_are_field_errors(admin_client, paystack_sandbox, day, message)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert paystack_sandbox.calls() == []  # nothing was reconciled
+    assert db.session.scalars(select(ReconciliationRun)).all() == []
 
 
 def test_paystack_down_is_a_clear_message(admin_client, paystack_sandbox):
     paystack_sandbox.down()
     response = form_post(admin_client, "/reports/reconciliation", {"day": "2026-03-04"})
-    assert response.status_code == 502
-    assert "Paystack could not be reached, nothing was compared" in response.get_data(as_text=True)
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Could not run" in page
+    assert "Paystack could not be reached, nothing was compared" in page
+    assert db.session.scalars(select(ReconciliationRun.result)).all() == ["failed"]
     assert "GET /transaction" in paystack_sandbox.calls()
+
+
+def test_the_nightly_run_stores_yesterday_and_emails_the_admins(app, admin, paystack_sandbox):
+    from datetime import datetime, time
+
+    from billing_desk.billing.payments import PaymentDetails, record_payment
+    from billing_desk.jobs import tasks
+    from billing_desk.timeutil import local_today
+    from billing_desk.models import EmailOutbox
+    from tests.notifications.support import SmtpServer
+
+    smtp = SmtpServer()
+    smtp.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SMTP_SECURITY="none")
+    yesterday = local_today() - timedelta(days=1)
+    invoice = make_issued_invoice(lines=((5000, 1),))
+    payment = record_payment(invoice.id, PaymentDetails(amount_minor=5000, currency="NGN", channel="card_terminal",
+                                                        paystack_reference="pos_unknown_to_paystack"))
+    payment.paid_at = datetime.combine(yesterday, time(12, 0))
+    db.session.commit()
+    try:
+        summary = tasks.reconcile_yesterday()
+    finally:
+        smtp.stop()
+
+    run = db.session.scalars(select(ReconciliationRun)).one()
+    assert (run.day, run.started_by_id, run.result) == (yesterday, None, "differences")
+    assert summary.startswith(f"{yesterday}: 1 differences")
+    assert [d["reference"] for d in run.differences] == ["pos_unknown_to_paystack"]
+    assert "Ask Paystack about this reference" in run.differences[0]["action"]
+    email = db.session.scalars(select(EmailOutbox).where(EmailOutbox.kind == "reconciliation")).one()
+    assert (email.recipient, email.status, email.reconciliation_run_id) == (admin.email, "sent", run.id)
+    [message] = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "pos_unknown_to_paystack" in text and "What to do: Ask Paystack" in text
+    assert f"/reports/reconciliation/{run.id}" in text

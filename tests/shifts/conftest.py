@@ -9,7 +9,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Terminal
 from billing_desk.shifts import service
 from tests.factories import make_issued_invoice, make_staff
-from tests.sandbox.running import DESK_1, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
+from tests.devtools.sandbox.running import DESK_1, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
 
 
 def take(staff, amount_minor, channel="cash", *, tendered_minor=None, terminal=None, reference=None):

@@ -44,6 +44,7 @@ def test_expected_cash_nets_change_and_cash_refunds_and_ignores_other_money(
     assert closed.variance_minor == -10_000
     assert {row["channel"]: (row["count"], row["amount_minor"]) for row in closed.channel_totals} == {
         "cash": (2, 1_050_000), "transfer": (1, 500_000), "card_terminal": (1, 1_200_000), "online": (1, 400_000),
+        "deposit": (0, 0),
     }
     assert closed.terminal_checks == [{"terminal": "Front desk (2232WE17)", "desk_minor": 1_200_000,
                                        "paystack_minor": 1_200_000, "result": "Matches Paystack"}]
@@ -52,7 +53,7 @@ def test_expected_cash_nets_change_and_cash_refunds_and_ignores_other_money(
 def test_an_empty_shift_expects_its_float(cashier):
     closed = close(open_for(cashier, 500_000), 500_000)
     assert (closed.expected_cash_minor, closed.variance_minor, closed.terminal_checks) == (500_000, 0, [])
-    assert [row["amount_minor"] for row in closed.channel_totals] == [0, 0, 0, 0]
+    assert [row["amount_minor"] for row in closed.channel_totals] == [0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("counted, reason, refused", [

@@ -2,7 +2,7 @@
 real card payments (pushed to its virtual terminals and approved there)."""
 from billing_desk.extensions import db
 from billing_desk.shifts import service
-from tests.sandbox.running import DESK_2
+from tests.devtools.sandbox.running import DESK_2
 from tests.shifts.conftest import open_for, take
 
 

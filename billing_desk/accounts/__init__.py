@@ -1,0 +1,1 @@
+"""Patient accounts: deposits, credit, money applied to invoices, refunds of what is left, statements, aging."""

@@ -1,0 +1,1 @@
+"""Four-eyes approvals: guarded actions need a second member of staff with the supervisor role."""

@@ -1,0 +1,1 @@
+"""Statements of account (page, PDF, email) and the aging report of outstanding invoice balances."""
