@@ -8,8 +8,7 @@ from sqlalchemy import select
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry
 from billing_desk.notifications import outbox
-from billing_desk.timeutil import local_today
-from tests.factories import make_issued_invoice, make_patient
+from tests.factories import hospital_today, make_issued_invoice, make_patient
 from tests.notifications.helpers import (
     emailable_invoice,
     post_signed_in,
@@ -43,8 +42,8 @@ def log_rows(app, smtp_server):
         ("?status=skipped", ["No email on file"], ["sent.patient@example.org"]),
         ("?kind=receipt", ["No emails match."], ["sent.patient@example.org"]),
         ("?q=SENT.pat", ["sent.patient@example.org"], ["No email on file"]),
-        (f"?created_from={local_today().isoformat()}", ["sent.patient@example.org"], []),
-        (f"?created_to={(local_today() - timedelta(days=1)).isoformat()}", ["No emails match."], ["sent.patient@example.org"]),
+        (f"?created_from={hospital_today().isoformat()}", ["sent.patient@example.org"], []),
+        (f"?created_to={(hospital_today() - timedelta(days=1)).isoformat()}", ["No emails match."], ["sent.patient@example.org"]),
     ],
 )
 def test_email_log_filters(admin_client, log_rows, query, shown, hidden):
