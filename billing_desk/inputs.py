@@ -3,13 +3,16 @@
 PostgreSQL refuses a NUL character in any text, and a file part sent under a text field's name reaches the
 form as a file object instead of a string; both used to end in a 500 deep inside a view, sometimes after it
 had already talked to Paystack. This guard runs before every view and refuses such a request with a 400
-that says why, so nothing is read, written or sent. Query strings, form fields, path values and JSON bodies
-are all checked. A view that stores a raw body as it came (the Paystack webhook) is marked `@raw_body` and
-checks its own input; a view that really takes uploads is marked `@accepts_files`.
+that says why, so nothing is read, written or sent. Query strings, form fields and path values are checked;
+JSON bodies are left to the views that take them (the API checks each field and answers in its own envelope).
+A view that stores a raw body as it came (the Paystack webhook) is marked `@raw_body` and checks its own
+input; a view that really takes uploads is marked `@accepts_files`.
 """
 from flask import abort, current_app, request
 
 NUL = "\x00"
+# The JSON API checks every field itself (NULs included) and answers in its own error envelope.
+SELF_VALIDATING_BLUEPRINTS = {"api"}
 NUL_REFUSED = "The request contained a character that cannot be stored (a NUL byte). Please retype the text."
 FILES_REFUSED = "This form takes text, not files. Please fill in the form on the page and send it again."
 
@@ -27,12 +30,17 @@ def accepts_files(view):
 
 
 def _has_nul(value):
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+    """A NUL in `value` or anything nested in it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and NUL in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -41,6 +49,7 @@ def _text_values():
     yield from request.args.values()
     yield from (request.view_args or {}).values()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        request.get_data(cache=True, parse_form_data=False)  # keep the raw body for views that read it themselves
         yield from request.form.keys()
         yield from request.form.values()
 
@@ -48,11 +57,9 @@ def _text_values():
 def refuse_unstorable_input():
     """`before_request`: a 400 for a NUL anywhere in the request's text or a file part the view cannot take."""
     view = current_app.view_functions.get(request.endpoint)
-    if view is None or getattr(view, "raw_body", False):
+    if view is None or getattr(view, "raw_body", False) or request.blueprint in SELF_VALIDATING_BLUEPRINTS:
         return
     if any(_has_nul(value) for value in _text_values()):
         abort(400, NUL_REFUSED)
     if request.files and not getattr(view, "accepts_files", False):
         abort(400, FILES_REFUSED)
-    if request.is_json and _has_nul(request.get_json(silent=True)):
-        abort(400, NUL_REFUSED)
