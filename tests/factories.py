@@ -91,3 +91,11 @@ def submit_form(client, url, data):
     match = CSRF_RE.search(client.get(url).get_data(as_text=True))
     assert match, f"no CSRF token on {url}"
     return client.post(url, data={**data, "csrf_token": match.group(1) or match.group(2)})
+
+
+def hospital_today():
+    """Today on the test app's clock (TIMEZONE Africa/Lagos, see conftest): between 23:00 and midnight UTC
+    it is already tomorrow there, so a test must not use `date.today()` for the hospital's day."""
+    from billing_desk.timeutil import local_today, zone_named
+
+    return local_today(zone_named("Africa/Lagos"))

@@ -8,8 +8,8 @@ from tests.factories import make_issued_invoice, make_patient
 from tests.query_guard import watch_queries
 
 # Today 9 for a cashier, 10 for an administrator (the refundable amounts): the signed-in staff member, the
-# invoice with its patient and issuer, its lines, payments, history, refunds, emails, terminals. A query per
-# row or a new panel's query shows up here first.
+# invoice with its patient and issuer, its lines, its payments with who took them, history, refunds, emails,
+# terminals, the patient's deposit. A query per row or a new panel's query shows up here first.
 MAX_STATEMENTS = 10
 
 
