@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from billing_desk import audit
 from billing_desk.billing.states import PAYABLE
+from billing_desk.bounds import MAX_PAGE
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Patient
 from billing_desk.patients.phones import looks_like_phone, search_prefixes
 
 PER_PAGE = 25
-MAX_PAGE = 10_000  # deeper than any desk reads; keeps an absurd ?page= from becoming a huge OFFSET
 MAX_DUPLICATES_SHOWN = 10
 MRN_PATTERN = r"^[A-Z0-9][A-Z0-9/-]{2,19}$"
 # Generated MRNs are 'H' + the patient id, zero-padded to 7 digits: unique because ids are, with no counter
