@@ -11,8 +11,10 @@ from billing_desk.accounts.forms import AccountRefundForm, ApplyDepositForm, Dep
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PaymentRefused
 from billing_desk.extensions import db
+from billing_desk.invoices.panels import invoice_panel
 from billing_desk.invoices.routes import ID
 from billing_desk.models import AccountEntry, Invoice, Patient
+from billing_desk.billing.states import is_payable
 from billing_desk.notifications import outbox
 
 bp = Blueprint("accounts", __name__)
@@ -26,7 +28,14 @@ DOCUMENT_KINDS = (ledger.DEPOSIT, ledger.REFUND)
 @bp.app_context_processor
 def _template_helpers():
     """For `accounts/_from_deposit.html`, which the invoice page includes."""
-    return {"deposit_left": deposits.left_for, "apply_deposit_form": ApplyDepositForm.fresh}
+    return {"apply_deposit_form": ApplyDepositForm.fresh}
+
+
+@invoice_panel("deposit_left")
+def _deposit_left(invoice):
+    """What is left of the patient's deposit or credit, loaded before the invoice page renders (only asked
+    while the invoice can take a payment, as the panel is only shown then)."""
+    return deposits.left_for(invoice) if is_payable(invoice) else 0
 
 
 def _account_page(patient, *, deposit_form=None, refund_form=None, status=200):

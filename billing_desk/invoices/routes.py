@@ -1,11 +1,10 @@
 """Invoice pages: the list, the draft editor, the invoice itself, issuing and voiding."""
-import re
 import uuid
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing_desk import audit
@@ -25,18 +24,16 @@ from billing_desk.invoices.forms import (
     invoice_form_data,
     service_choices,
 )
+from billing_desk.invoices import listing
 from billing_desk.invoices.panels import load_panels
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
 from billing_desk.paystack.money_panel import money_panel
-from billing_desk.timeutil import day_start_utc, local_today
+from billing_desk.timeutil import local_today
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
-PER_PAGE = 25
 ID = "<id:invoice_id>"
-NUMBER_PREFIX = "INV-"
-FULL_NUMBER = re.compile(r"INV-\d{4}-\d{6}", re.IGNORECASE)
 
 
 @bp.app_context_processor
@@ -55,62 +52,13 @@ def _id_arg(name):
     return parse_id(request.args.get(name))
 
 
-def _filtered(form):
-    """The list query: indexed columns only, newest first by primary key (fast on millions of rows)."""
-    query = select(Invoice).options(joinedload(Invoice.patient))
-    if form.status.data:
-        query = query.where(Invoice.status == form.status.data)
-    if _id_arg("patient_id"):
-        query = query.where(Invoice.patient_id == _id_arg("patient_id"))
-    if form.created_from.data:
-        query = query.where(Invoice.created_at >= day_start_utc(form.created_from.data))
-    if form.created_to.data:
-        query = query.where(Invoice.created_at < day_start_utc(form.created_to.data + timedelta(days=1)))
-    q = form.q.data
-    if FULL_NUMBER.fullmatch(q or ""):  # equality uses the unique index; a prefix search may scan
-        query = query.where(Invoice.number == q.upper())
-    elif q and q.upper().startswith(NUMBER_PREFIX):
-        query = query.where(Invoice.number.startswith(q.upper(), autoescape=True))
-    elif q:
-        name = q.lower()
-        patients = select(Patient.id).where(
-            or_(
-                Patient.mrn.in_({q, q.upper()}),
-                func.lower(Patient.last_name).startswith(name, autoescape=True),
-                func.lower(Patient.first_name).startswith(name, autoescape=True),
-            )
-        )
-        query = query.where(Invoice.patient_id.in_(patients))
-    return query.order_by(Invoice.id.desc())
-
-
-def _keyset_page(query):
-    """A page of the newest-first list, by id: older than `?before=`, newer than `?after=`, else the newest.
-
-    Keyset paging, not OFFSET: page 10,000 costs what page 1 does, because the database starts from the
-    primary key instead of reading and skipping every row above. One row more than a page says whether
-    there is more, without counting millions of rows. Returns (rows, newer_after, older_before): the
-    arguments of the links to the neighbouring pages, None where there is none.
-    """
-    before, after = _id_arg("before"), _id_arg("after")
-    if after:
-        found = list(db.session.scalars(
-            query.where(Invoice.id > after).order_by(None).order_by(Invoice.id.asc()).limit(PER_PAGE + 1)).unique())
-        rows = found[:PER_PAGE][::-1]
-        return rows, (rows[0].id if len(found) > PER_PAGE else None), (rows[-1].id if rows else after + 1)
-    if before:
-        query = query.where(Invoice.id < before)
-    found = list(db.session.scalars(query.limit(PER_PAGE + 1)).unique())
-    rows = found[:PER_PAGE]
-    newer = (rows[0].id if rows else before - 1) if before else None
-    return rows, newer, (rows[-1].id if len(found) > PER_PAGE else None)
-
-
 @bp.get("/")
 def index():
     form = InvoiceFilterForm(request.args)
     valid = form.validate()
-    rows, newer_after, older_before = _keyset_page(_filtered(form)) if valid else ([], None, None)
+    rows, newer_after, older_before = listing.keyset_page(
+        listing.filtered(form, _id_arg("patient_id")), before=_id_arg("before"), after=_id_arg("after"),
+    ) if valid else ([], None, None)
     filters = {k: v for k, v in request.args.items() if k not in ("page", "before", "after") and v}
     return render_template(
         "invoices/index.html", form=form, invoices=rows, newer_after=newer_after, older_before=older_before,
@@ -258,10 +206,7 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
     """
     if {"lines", "issued_by", "payments"} & inspect(invoice).unloaded:
         invoice = _page_invoice(invoice.id)
-    payments = db.session.scalars(
-        select(Payment).options(joinedload(Payment.received_by)).where(Payment.invoice_id == invoice.id)
-        .order_by(Payment.paid_at, Payment.id)
-    ).all()
+    payments = sorted(invoice.payments, key=lambda payment: (payment.paid_at, payment.id))
     return render_template(
         "invoices/show.html",
         invoice=invoice,
@@ -283,7 +228,8 @@ def _page_invoice(invoice_id):
     """
     invoice = db.session.scalars(
         select(Invoice).where(Invoice.id == invoice_id)
-        .options(selectinload(Invoice.lines), joinedload(Invoice.issued_by), selectinload(Invoice.payments))
+        .options(selectinload(Invoice.lines), joinedload(Invoice.issued_by),
+                 selectinload(Invoice.payments).joinedload(Payment.received_by))
         .execution_options(populate_existing=True)
     ).one_or_none()
     if invoice is None:

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, case, extract, func, literal, literal_column, select, type_coerce, union_all
+from sqlalchemy import Date, String, and_, case, func, literal, literal_column, select, type_coerce, union_all
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, InvoiceLine, Payment, Refund, Service, Staff, Terminal, TerminalPush
 from billing_desk.models.payment import channel_label
+from billing_desk.reports import sql
 from billing_desk.reports.tables import COUNT, DATE, MONEY, RATE, SECONDS, Column, Table, ratio
-from billing_desk.timeutil import day_start_utc, hospital_zone, local_today, utc_offset_segments
+from billing_desk.timeutil import day_start_utc, hospital_zone, local_today
 
 UNITS = ("day", "week", "month")
 TOP_SERVICES = 10
@@ -84,52 +85,6 @@ def _next_bucket(day, unit):
     if unit == "month":
         return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return day + timedelta(days=1)
-
-
-# ---- dialect seams (PostgreSQL in production, SQLite in the embedded default and half the test runs) ----
-
-def _is_postgresql():
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _sql_text(value):
-    return literal_column("'" + str(value).replace("'", "''") + "'")
-
-
-def _local_sql(column, period):
-    """SQL for the naive-UTC `column` as the hospital's wall-clock time.
-
-    PostgreSQL converts with its own zone data. SQLite has none: the zone's offsets over the period come
-    from Python (one for a zone without daylight saving) and are added with a CASE over their start times.
-    Values are inlined (the zone is a validated IANA name, the rest are numbers and timestamps): a bound
-    parameter would differ between SELECT and GROUP BY and the database would refuse the grouping.
-    """
-    if _is_postgresql():
-        return func.timezone(_sql_text(period.zone.key), func.timezone(_sql_text("UTC"), column))
-    segments = utc_offset_segments(period.start_at, period.end_at, period.zone)
-    shifted = [func.datetime(column, _sql_text(f"{int(offset.total_seconds()):+d} seconds"))
-               for _start, offset in segments]
-    if len(shifted) == 1:
-        return shifted[0]
-    return case(*[(column >= _sql_text(f"{start:%Y-%m-%d %H:%M:%S.%f}"), expression)
-                  for (start, _offset), expression in reversed(list(zip(segments, shifted)))][:-1],
-                else_=shifted[0])
-
-
-def _period_start_sql(column, period):
-    """SQL for the first local day of the day/week (Monday)/month `column` falls in, typed as a date."""
-    local = _local_sql(column, period)
-    if _is_postgresql():
-        return func.date_trunc(_sql_text(period.unit), local).cast(Date)
-    modifiers = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}[period.unit]
-    return func.date(local, *(_sql_text(modifier) for modifier in modifiers), type_=Date)
-
-
-def _seconds_between_sql(start, end):
-    if _is_postgresql():
-        return extract("epoch", end - start)
-    # julianday is a float of days: rounding to milliseconds drops its representation noise (10 s, not 10.00003).
-    return func.round((func.julianday(end) - func.julianday(start)) * 86400, 3)
 
 
 def _sum(expression):
@@ -219,7 +174,7 @@ def payments(period):
     a UNION ALL told apart by `kind`. Card payments booked from a webhook without a cashier's push have no
     cashier and are shown as such.
     """
-    bucket = _period_start_sql(Payment.paid_at, period)
+    bucket = sql.period_start(Payment.paid_at, period)
     grouped = (
         select(Payment.currency, bucket.label("bucket"), Payment.channel, Payment.received_by_id, Payment.terminal_id,
                func.count().label("payments"), _sum(Payment.amount_minor).label("amount"))
@@ -379,10 +334,10 @@ def push_to_paid_seconds(period):
     is read first and, per percentile, the two durations around its position are fetched with
     ORDER BY … LIMIT 2 OFFSET k — two rows per figure, never the whole list — and interpolated.
     """
-    seconds = _seconds_between_sql(TerminalPush.created_at, TerminalPush.finished_at)
+    seconds = sql.seconds_between(TerminalPush.created_at, TerminalPush.finished_at)
     paid = (TerminalPush.status == "paid", TerminalPush.finished_at.is_not(None),
             _in(TerminalPush.created_at, period))
-    if _is_postgresql():
+    if sql.is_postgresql():
         figures = db.session.execute(
             select(*(func.percentile_cont(fraction).within_group(seconds) for fraction in PERCENTILES)).where(*paid)
         ).one()

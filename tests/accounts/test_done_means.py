@@ -7,21 +7,10 @@ from sqlalchemy import select
 
 from billing_desk.accounts import ledger
 from billing_desk.extensions import db
-from billing_desk.models import (
-    AccountEntry,
-    ApprovalRequest,
-    AuditEntry,
-    Invoice,
-    Staff,
-)
+from billing_desk.models import AccountEntry, ApprovalRequest, AuditEntry, Invoice, Staff
 from tests.accounts.helpers import pay_from_deposit, refund_from_account, take_deposit
 from tests.conftest import sign_in
-from tests.factories import (
-    hospital_today,
-    make_issued_invoice,
-    make_patient,
-    submit_form,
-)
+from tests.factories import hospital_today, make_issued_invoice, make_patient, submit_form
 from tests.notifications.helpers import parts
 from tests.notifications.support import pdf_text, smtp_server  # noqa: F401  (fixture)
 

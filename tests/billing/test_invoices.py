@@ -11,13 +11,7 @@ from billing_desk.billing.invoices import InvoiceConflict, InvoiceRefused, LineI
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, InvoiceLine, InvoiceSequence
-from tests.factories import (
-    hospital_today,
-    make_draft_invoice,
-    make_patient,
-    make_service,
-    make_staff,
-)
+from tests.factories import hospital_today, make_draft_invoice, make_patient, make_service, make_staff
 
 YEAR = datetime.now(ZoneInfo("Africa/Lagos")).year  # the test app's TIMEZONE numbers by the hospital's year
 

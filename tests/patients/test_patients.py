@@ -7,12 +7,7 @@ from sqlalchemy import func, select
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Patient
 from billing_desk.patients.service import PER_PAGE
-from tests.factories import (
-    hospital_today,
-    make_issued_invoice,
-    make_patient,
-    submit_form,
-)
+from tests.factories import hospital_today, make_issued_invoice, make_patient, submit_form
 
 KEY = "6f1c1c7e-6b7b-4d37-9d7e-2f4f8f0a1b2c"
 
