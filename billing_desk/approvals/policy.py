@@ -5,12 +5,11 @@ guards issued invoices (a draft has no number and nothing to hide).
 """
 from dataclasses import dataclass
 
-VOID, REFUND_PAYMENT, REFUND_DEPOSIT, DISCOUNT = "void_invoice", "refund_payment", "refund_deposit", "discount"
+VOID, REFUND_PAYMENT, REFUND_DEPOSIT = "void_invoice", "refund_payment", "refund_deposit"
 LABELS = {
     VOID: "Void an invoice",
     REFUND_PAYMENT: "Refund a payment",
     REFUND_DEPOSIT: "Refund a deposit",
-    DISCOUNT: "Discount above the cashier's limit",
 }
 
 
@@ -37,7 +36,5 @@ def needs_approval(action, thresholds, *, amount_minor=None, issued=True):
     """True when `action` (of `amount_minor`, on an issued invoice or not) must be approved by a supervisor."""
     if action == VOID:
         return thresholds.void_issued and issued
-    if action == DISCOUNT:
-        return True  # only asked about once a discount is already above the cashier's limit
     limit = {REFUND_PAYMENT: thresholds.refund_minor, REFUND_DEPOSIT: thresholds.deposit_refund_minor}[action]
     return amount_minor is None or amount_minor >= limit

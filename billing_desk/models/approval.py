@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing_desk.extensions import db
 from billing_desk.timeutil import utcnow
 
+# As the schema's check constraint allows them; "discount" (a supervisor lifting the cashier's discount limit on
+# the invoice editor) is allowed by the schema but not offered by any form yet.
 APPROVAL_ACTIONS = ("void_invoice", "refund_payment", "refund_deposit", "discount")
 APPROVAL_STATUSES = ("pending", "approved", "rejected")
 

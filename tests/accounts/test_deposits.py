@@ -80,6 +80,17 @@ def test_the_deposit_pays_invoices_through_the_payment_path(cashier_client, pati
     assert _balance(patient) == 3_300_000
 
 
+def test_a_double_clicked_pay_from_deposit_pays_once(cashier_client, patient):
+    take_deposit(cashier_client, patient, "7500")
+    invoice = make_issued_invoice(patient=patient)
+
+    first = pay_from_deposit(cashier_client, invoice, "7500", key="c" * 32)
+    again = pay_from_deposit(cashier_client, invoice, "7500", key="c" * 32)
+
+    assert (first.status_code, again.status_code) == (303, 303) and first.location == again.location
+    assert db.session.query(Payment).count() == 1 and _balance(patient) == 0
+
+
 @pytest.mark.parametrize("amount, message", [
     ("40000", "Only ₦10,000.00 is left on the account"),
     ("9000", "more than the balance due of ₦7,500.00"),
