@@ -24,6 +24,7 @@ from billing_desk.bounds import MAX_ID
 from billing_desk.auth.access import public
 from billing_desk.billing.invoices import InvoiceConflict, InvoiceRefused
 from billing_desk.extensions import db, limiter
+from billing_desk.inputs import raw_body as reads_its_own_body
 from billing_desk.models import ApiCall, AuditEntry
 
 log = logging.getLogger("billing_desk.api")
@@ -71,7 +72,8 @@ def endpoint(bp, rule, method, **options):
             return _run(operation, view, path_args)
 
         run.__name__, run.__doc__ = view.__name__, view.__doc__
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=public(run), methods=[method])
+        # raw_body: the API reads its own body (size cap, JSON, NUL refused by field) in the envelope.
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=reads_its_own_body(public(run)), methods=[method])
         return view
 
     return decorator

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from billing_desk.api.envelope import ApiError
+from billing_desk.api.schemas import MAX_ID
 from billing_desk.extensions import db
 from billing_desk.timeutil import day_start_utc
 
@@ -27,8 +28,8 @@ def filtered_page(model, page, query, *, equal=(), days=None):
 def keyset_page(statement, model, query, page):
     """One `page` of `statement`'s rows, newest first, after `query.cursor`."""
     statement = statement.order_by(model.id.desc())
-    if query.cursor:
-        statement = statement.where(model.id < int(query.cursor))
+    if query.cursor and int(query.cursor) <= MAX_ID:  # every id is below a larger cursor (and PostgreSQL's
+        statement = statement.where(model.id < int(query.cursor))  # integer column cannot take one)
     rows = list(db.session.scalars(statement.limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]

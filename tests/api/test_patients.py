@@ -99,3 +99,8 @@ def test_account_balance_and_deposits(api):
     assert [d["id"] for d in rest["data"]] == [first.id]
     assert error_of(api.get(f"/patients/{patient.id + 1}/account")) == ("not_found", None)
     assert api.get(f"/patients/{make_patient().id}/account").get_json()["balances"] == []
+
+
+def test_a_cursor_beyond_any_id_starts_from_the_newest(api):
+    service = make_service(code="BIG1")
+    assert [s["id"] for s in api.get("/services", cursor="233828582307822").get_json()["data"]] == [service.id]
