@@ -10,7 +10,6 @@ the sweep, run here every 2 s, must find the stored events again). Prints one su
 Needs PostgreSQL (BENCH_DB_SERVER, default 127.0.0.1:5432) and redis-server on PATH; loopback only, bounded.
 """
 import os
-import subprocess
 import sys
 import threading
 import time

@@ -10,8 +10,8 @@ from billing_desk.forms import DayField, WholeNumberField
 from billing_desk.shifts.forms import close_form_class
 
 FORM_MODULES = [f"billing_desk.{package}.forms" for package in (
-    "admin", "auth", "catalog", "invoices", "notifications", "patients", "payments", "refunds", "reports", "shifts",
-    "terminals",
+    "admin", "auth", "catalog", "integrations", "invoices", "notifications", "patients", "payments", "refunds",
+    "reports", "shifts", "terminals",
 )]
 
 

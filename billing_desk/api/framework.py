@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from billing_desk.api import idempotency, keys
 from billing_desk.api.envelope import REQUEST_ID_HEADER, ApiError, request_id
 from billing_desk.api.parsing import parse_body, parse_query, raw_body
-from billing_desk.api.schemas import MAX_ID, NoQuery
+from billing_desk.api.schemas import NoQuery
+from billing_desk.bounds import MAX_ID
 from billing_desk.auth.access import public
 from billing_desk.billing.invoices import InvoiceConflict, InvoiceRefused
 from billing_desk.extensions import db, limiter
@@ -78,9 +79,13 @@ def endpoint(bp, rule, method, **options):
 
 def _rate_limit(key):
     limit = parse_limit(current_app.config["API_RATE_LIMIT"])
-    if limiter.limiter.hit(limit, "api-key", str(key.id)):
+    try:
+        if limiter.limiter.hit(limit, "api-key", str(key.id)):
+            return
+        reset_at = limiter.limiter.get_window_stats(limit, "api-key", str(key.id)).reset_time
+    except Exception:  # the limits' store (Redis) is down: serve rather than fail every call
+        log.warning("rate limit store unavailable; request_id=%s not limited", request_id(), exc_info=True)
         return
-    reset_at = limiter.limiter.get_window_stats(limit, "api-key", str(key.id)).reset_time
     wait = max(1, math.ceil(reset_at - time.time()))
     raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} s.",
                    headers={"Retry-After": str(wait)})

@@ -105,6 +105,32 @@ class RefundOut(Output):
     processed_at: UtcDateTime | None
 
 
+class AccountBalanceOut(Output):
+    """What a patient's account holds in one currency: paid in (deposits, credit) less what was spent or refunded."""
+
+    currency: str
+    deposits_minor: int = Field(validation_alias="deposits")
+    credit_minor: int = Field(validation_alias="credit")
+    applied_minor: int = Field(validation_alias="applied")
+    refunded_minor: int = Field(validation_alias="refunded")
+    balance_minor: int = Field(validation_alias="balance")
+
+
+class AccountOut(BaseModel):
+    patient_id: int
+    balances: list[AccountBalanceOut] = Field(description="One per currency the account has money in.")
+
+
+class DepositOut(Output):
+    id: int
+    patient_id: int
+    amount_minor: int
+    currency: str
+    channel: str | None
+    reference: str | None
+    created_at: UtcDateTime
+
+
 class TerminalOut(Output):
     id: int
     terminal_id: str
@@ -128,7 +154,8 @@ class Page(BaseModel, Generic[T]):
         return params[0].__name__.removesuffix("Out") + "Page"
 
 
-ServicePage, InvoicePage, PaymentPage, RefundPage = (Page[out] for out in (ServiceOut, InvoiceOut, PaymentOut, RefundOut))
+ServicePage, InvoicePage, PaymentPage, RefundPage, DepositPage = (
+    Page[out] for out in (ServiceOut, InvoiceOut, PaymentOut, RefundOut, DepositOut))
 
 
 class TerminalList(BaseModel):

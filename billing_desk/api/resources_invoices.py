@@ -3,6 +3,7 @@
 Every change goes through `billing_desk.billing.invoices` (totals, discount limits, numbering, states); this
 module only turns service codes into the price list's services and JSON into `LineInput`s.
 """
+from flask import current_app
 from sqlalchemy import select
 
 from billing_desk.api.envelope import ApiError
@@ -11,6 +12,7 @@ from billing_desk.api.pages import filtered_page, load_or_404
 from billing_desk.api.routes import bp
 from billing_desk.api.outputs import InvoiceOut, InvoicePage
 from billing_desk.api.schemas import InvoiceIn, InvoiceQuery, IssueIn, LinesIn, VoidIn
+from billing_desk.approvals import policy
 from billing_desk.billing import invoices
 from billing_desk.billing.invoices import LineInput
 from billing_desk.catalog.service import get_cashier_max_discount_bp
@@ -78,7 +80,12 @@ def issue_invoice(invoice_id, body):
 @endpoint(bp, "/invoices/<int:invoice_id>/void", "POST", summary="Void an invoice nothing has been paid on",
           tag="Invoices", body=VoidIn, response=InvoiceOut, errors=(422,))
 def void_invoice(invoice_id, body):
-    load_or_404(Invoice, invoice_id, "invoice")
+    invoice = load_or_404(Invoice, invoice_id, "invoice")
+    thresholds = policy.Thresholds.from_config(current_app.config)
+    if policy.needs_approval(policy.VOID, thresholds, issued=invoice.number is not None):
+        # An integration cannot give a supervisor's sign-off: the desk asks for one, as for a cashier.
+        raise ApiError(409, "approval_required", "Voiding an issued invoice needs a supervisor's approval; "
+                                                 "ask the billing desk to void it.")
     return InvoiceOut.model_validate(invoices.void_invoice(invoice_id, reason=body.reason, actor_id=None))
 
 

@@ -1,4 +1,4 @@
-"""/api/v1/patients and /api/v1/services: the desk's own rules, reached by JSON.
+"""/api/v1/patients (with their accounts) and /api/v1/services: the desk's own rules, reached by JSON.
 
 A patient is checked by the desk's own `PatientForm` (names, sex, date of birth, phone, email, MRN), so an
 integration meets exactly the rules a cashier does; the duplicate warning is the desk's, not the API's:
@@ -11,13 +11,14 @@ from werkzeug.datastructures import MultiDict
 
 from billing_desk.api.envelope import ApiError
 from billing_desk.api.framework import endpoint
-from billing_desk.api.pages import keyset_page, load_or_404
+from billing_desk.api.pages import filtered_page, keyset_page, load_or_404
 from billing_desk.api.routes import bp
-from billing_desk.api.outputs import PatientOut, PatientPage, ServicePage
-from billing_desk.api.schemas import PatientIn, PatientQuery, ServiceQuery
+from billing_desk.accounts import ledger
+from billing_desk.api.outputs import AccountBalanceOut, AccountOut, DepositPage, PatientOut, PatientPage, ServicePage
+from billing_desk.api.schemas import PageQuery, PatientIn, PatientQuery, ServiceQuery
 from billing_desk.catalog.service import matching_services
 from billing_desk.extensions import db
-from billing_desk.models import Patient, Service
+from billing_desk.models import AccountEntry, Patient, Service
 from billing_desk.patients import service as patients
 from billing_desk.patients.forms import PatientForm
 
@@ -73,3 +74,19 @@ def get_patient(patient_id):
 def list_services(query):
     statement = matching_services(query.q, active_only=not query.include_inactive).order_by(None)
     return keyset_page(statement, Service, query, ServicePage)
+
+
+@endpoint(bp, "/patients/<int:patient_id>/account", "GET", summary="The patient's account balance, per currency",
+          tag="Accounts", response=AccountOut)
+def get_account(patient_id):
+    load_or_404(Patient, patient_id, "patient")
+    balances = [AccountBalanceOut.model_validate(summary) for summary in ledger.summaries(patient_id).values()]
+    return AccountOut(patient_id=patient_id, balances=balances)
+
+
+@endpoint(bp, "/patients/<int:patient_id>/deposits", "GET", summary="Deposits paid into the patient's account",
+          tag="Accounts", query=PageQuery, response=DepositPage)
+def list_deposits(patient_id, query):
+    load_or_404(Patient, patient_id, "patient")
+    return filtered_page(AccountEntry, DepositPage, query,
+                         equal=((AccountEntry.patient_id, patient_id), (AccountEntry.kind, ledger.DEPOSIT)))

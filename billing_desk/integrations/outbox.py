@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from billing_desk import audit
-from billing_desk.api.outputs import InvoiceOut, PaymentOut, RefundOut, utc_text
+from billing_desk.api.outputs import DepositOut, InvoiceOut, PaymentOut, RefundOut, utc_text
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue, jobs_run_inline
 from billing_desk.models import WebhookDelivery, WebhookSubscription
@@ -29,6 +29,7 @@ EVENTS = {
     "invoice.voided": InvoiceOut,
     "payment.recorded": PaymentOut,
     "refund.processed": RefundOut,
+    "deposit.recorded": DepositOut,
 }
 _NEW, _READY = "integration_deliveries_new", "integration_deliveries_ready"
 
@@ -78,7 +79,7 @@ def start_ready():
 
 
 def retry_intervals():
-    return [int(part) for part in current_app.config["WEBHOOK_RETRY_SECONDS"].split(",") if part.strip()]
+    return list(current_app.config["INTEGRATION_WEBHOOK_RETRY_SECONDS"])
 
 
 def job_id(delivery_id):

@@ -2,7 +2,7 @@
 
 Delivery is at least once: a worker that dies mid-POST leaves the row "sending", and the sweep tries it
 again (receivers tell repeats by the event id). A 2xx answer is delivered; anything else, or no answer,
-is a failed try, retried with backoff until WEBHOOK_RETRY_SECONDS is used up.
+is a failed try, retried with backoff until INTEGRATION_WEBHOOK_RETRY_SECONDS is used up.
 """
 import logging
 
@@ -51,7 +51,7 @@ def _post(row):
     }
     # Streamed, and only the start of the answer read: a receiver cannot fill the worker's memory.
     with requests.post(row.subscription.url, data=body, headers=headers, allow_redirects=False, stream=True,
-                       timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"]) as response:
+                       timeout=current_app.config["INTEGRATION_WEBHOOK_TIMEOUT_SECONDS"]) as response:
         start = response.raw.read(MAX_KEPT_RESPONSE, decode_content=True)
         return response.status_code, start.decode(response.encoding or "utf-8", errors="replace")
 

@@ -1,13 +1,10 @@
 """What the scheduled tasks do. Each commits its own work and returns a summary in words for the admin home."""
-import logging
 from datetime import timedelta
 
 from redis.exceptions import RedisError
 
 from billing_desk.jobs import orphans
 from billing_desk.timeutil import local_today
-
-log = logging.getLogger(__name__)
 
 
 def sweep():

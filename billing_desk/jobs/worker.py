@@ -124,7 +124,7 @@ def run_worker(redis_url, make_queues, *, burst=False, heartbeat_seconds=10):
     """Work the queues `make_queues(connection)` returns until stopped (SIGTERM/SIGINT), through Redis outages.
 
     In burst mode it returns once the queues are empty (or on the first Redis error)."""
-    connection = Redis.from_url(redis_url, health_check_interval=15)
+    connection = Redis.from_url(redis_url, health_check_interval=15, socket_connect_timeout=5)
     outage = RedisOutage()
     quiet = _QuietRetries(outage)
     stop = threading.Event()

@@ -210,3 +210,15 @@ def test_a_post_to_an_unknown_api_url_is_404_not_a_csrf_page(api):
 def test_nul_characters_are_refused_by_field(api):
     assert error_of(api.post("/patients", {**PATIENT, "address": "1 Marina\x00Road"})) == ("invalid_value", "address")
     assert error_of(api.get("/patients", q="ada\x00")) == ("invalid_value", "q")
+
+
+def test_calls_are_served_when_the_rate_limit_store_is_down(app, api, monkeypatch, caplog):
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from billing_desk.extensions import limiter
+
+    dead_redis = FixedWindowRateLimiter(storage_from_string("redis://127.0.0.1:9", socket_connect_timeout=0.2))
+    monkeypatch.setattr(limiter, "_limiter", dead_redis)
+    assert api.get("/patients").status_code == 200
+    assert "rate limit store unavailable" in caplog.text

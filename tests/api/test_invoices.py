@@ -81,7 +81,7 @@ def test_add_lines_issue_and_the_number(api, patient, consult):
     assert note.startswith("By API key “Hospital EMR”")
 
 
-def test_void_with_a_reason_and_not_once_paid(api, patient, consult):
+def test_void_with_a_reason_subject_to_approval_and_not_once_paid(app, api, patient, consult):
     invoice = draft(api, patient).get_json()
     missing = api.post(f"/invoices/{invoice['id']}/void", {})
     assert missing.status_code == 400 and error_of(missing) == ("missing_field", "reason")
@@ -89,6 +89,14 @@ def test_void_with_a_reason_and_not_once_paid(api, patient, consult):
     assert voided.status_code == 200
     assert (voided.get_json()["status"], voided.get_json()["void_reason"]) == ("void", "Ordered twice by the clinic")
 
+    app.config["APPROVAL_VOID_REQUIRED"] = True  # the suite turns four-eyes voids off; this is the default
+    issued = draft(api, patient).get_json()
+    api.post(f"/invoices/{issued['id']}/issue")
+    asked = api.post(f"/invoices/{issued['id']}/void", {"reason": "Clinic cancelled"})
+    assert asked.status_code == 409 and error_of(asked) == ("approval_required", None)
+    assert db.session.get(Invoice, issued["id"]).status == "issued"
+
+    app.config["APPROVAL_VOID_REQUIRED"] = False
     paid = draft(api, patient).get_json()
     api.post(f"/invoices/{paid['id']}/issue")
     record_payment(paid["id"], PaymentDetails(amount_minor=100000, currency="NGN", channel="cash"))

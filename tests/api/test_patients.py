@@ -80,3 +80,22 @@ def test_services_list_with_cursor_pages(api):
 def test_a_cursor_that_is_not_an_id_is_400(api):
     response = api.get("/services", cursor="bm90LWFuLWlk")
     assert response.status_code == 400 and error_of(response) == ("invalid_value", "cursor")
+
+
+def test_account_balance_and_deposits(api):
+    from billing_desk.accounts import deposits
+
+    patient = make_patient()
+    first, _ = deposits.take_deposit(patient.id, 500000, "NGN", channel="cash", actor_id=None)
+    second, _ = deposits.take_deposit(patient.id, 200000, "NGN", channel="transfer", reference="TRF-9", actor_id=None)
+    db.session.commit()
+    account = api.get(f"/patients/{patient.id}/account").get_json()
+    assert account == {"patient_id": patient.id, "balances": [{
+        "currency": "NGN", "deposits_minor": 700000, "credit_minor": 0, "applied_minor": 0, "refunded_minor": 0,
+        "balance_minor": 700000}]}
+    listed = api.get(f"/patients/{patient.id}/deposits", limit=1).get_json()
+    assert [d["id"] for d in listed["data"]] == [second.id] and listed["data"][0]["reference"] == "TRF-9"
+    rest = api.get(f"/patients/{patient.id}/deposits", cursor=listed["next_cursor"]).get_json()
+    assert [d["id"] for d in rest["data"]] == [first.id]
+    assert error_of(api.get(f"/patients/{patient.id + 1}/account")) == ("not_found", None)
+    assert api.get(f"/patients/{make_patient().id}/account").get_json()["balances"] == []

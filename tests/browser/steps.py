@@ -33,9 +33,10 @@ def choose(select, text):
     select.select_option(label=next(label for label in labels if text.lower() in label.lower()))
 
 
-def sign_in(page, desk, email, password=DEFAULT_PASSWORD):
+def sign_in(page, desk, who, password=DEFAULT_PASSWORD):
+    """Sign `who` in: a staff member (from tests/factories) or their email."""
     page.goto(desk.at("/login"))
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email").fill(getattr(who, "email", who))
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from billing_desk.extensions import db
-from billing_desk.paystack import sync
+from billing_desk.paystack.terminals import sync_terminals
 from tests.browser.harness import axe_violations
 from tests.browser.steps import (
     SCREENSHOTS_DIR, build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift,
@@ -34,7 +34,7 @@ def hospital(desk):
     make_service(code="CON-GP", name="Consultation — General Practitioner", unit_price_minor=750_000)
     make_service(code="LAB-FBC", name="Full blood count", unit_price_minor=250_000)
     make_patient(first_name="Chidi", last_name="Eze", phone="+2348035550101")
-    sync.sync_terminals()
+    sync_terminals(actor_id=None)
     db.session.commit()
     return {"cashier": make_staff(role="cashier", email="tunde@stlukes.example.org", full_name="Tunde Bello"),
             "admin": make_staff(role="admin", email="amaka@stlukes.example.org", full_name="Amaka Okafor")}
@@ -83,12 +83,15 @@ def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium,
 
 
 def print_receipt(page):
-    """Print the card payment's receipt: the desk counts the print and serves the receipt to print."""
-    # The receipt may open in a new tab: listen on the whole browser context.
-    with page.context.expect_event("response", lambda r: "/receipt" in r.url and r.request.method == "POST") as printed:
-        page.get_by_role("button", name=re.compile(r"receipt", re.I)).last.click()
-    assert printed.value.status == 200
-    assert printed.value.headers["content-type"].split(";")[0] in ("application/pdf", "text/html")
+    """Print the card payment's receipt: the desk counts the print, shows the receipt with the lines paid and
+    the card, and opens the browser's print dialog by itself (recorded here instead of a real printer)."""
+    page.add_init_script("window.__prints = 0; window.print = function () { window.__prints += 1; };")
+    page.get_by_role("button", name=re.compile(rf"receipt .*for ₦{re.escape(CARD)}", re.I)).first.click()
+    receipt = page.get_by_role("article", name="Receipt")
+    expect(receipt).to_contain_text(f"₦{CARD}")
+    expect(receipt).to_contain_text("Full blood count")
+    page.wait_for_function("window.__prints > 0")
+    shoot(page, "receipt", full_page=True)
 
 
 def check_mailbox(desk, page):

@@ -11,12 +11,12 @@ from tests.factories import make_draft_invoice
 
 def test_cashiers_cannot_reach_the_pages(cashier_client):
     assert cashier_client.get("/admin/integrations/").status_code == 403
-    assert cashier_client.post_form("/admin/integrations/keys", {"name": "X", "scopes": "read"}).status_code == 403
+    assert cashier_client.post_form("/admin/integrations/keys", {"key-name": "X", "key-scopes": "read"}).status_code == 403
 
 
 def test_a_new_key_is_shown_once_works_and_can_be_revoked(app, admin_client, admin):
-    page = admin_client.post_form("/admin/integrations/keys", {"name": "Laboratory", "scopes": ["read", "write"],
-                                                                "expires_on": "2999-01-01"})
+    page = admin_client.post_form("/admin/integrations/keys", {"key-name": "Laboratory", "key-scopes": ["read", "write"],
+                                                                "key-expires_on": "2999-01-01"})
     assert page.status_code == 201
     secret = re.search(r'<code class="secret">(bdk_[^<]+)</code>', page.get_data(as_text=True)).group(1)
     key = db.session.scalar(select(ApiKey))
@@ -35,23 +35,23 @@ def test_a_new_key_is_shown_once_works_and_can_be_revoked(app, admin_client, adm
 
 
 def test_bad_key_forms_are_422(admin_client):
-    assert admin_client.post_form("/admin/integrations/keys", {"name": "", "scopes": "read"}).status_code == 422
-    assert admin_client.post_form("/admin/integrations/keys", {"name": "Lab"}).status_code == 422
-    assert admin_client.post_form("/admin/integrations/keys", {"name": "Lab", "scopes": "admin"}).status_code == 422
-    assert admin_client.post_form("/admin/integrations/keys", {"name": "Lab", "scopes": "read",
-                                                               "expires_on": "2000-01-01"}).status_code == 422
+    assert admin_client.post_form("/admin/integrations/keys", {"key-name": "", "key-scopes": "read"}).status_code == 422
+    assert admin_client.post_form("/admin/integrations/keys", {"key-name": "Lab"}).status_code == 422
+    assert admin_client.post_form("/admin/integrations/keys", {"key-name": "Lab", "key-scopes": "admin"}).status_code == 422
+    assert admin_client.post_form("/admin/integrations/keys", {"key-name": "Lab", "key-scopes": "read",
+                                                               "key-expires_on": "2000-01-01"}).status_code == 422
     assert db.session.scalar(select(ApiKey)) is None
 
 
 def test_webhooks_deliveries_and_replay(app, admin_client):
     page = admin_client.post_form("/admin/integrations/webhooks", {
-        "name": "EMR", "url": "http://127.0.0.1:9/hooks", "events": ["invoice.issued", "invoice.paid"]})
+        "hook-name": "EMR", "hook-url": "http://127.0.0.1:9/hooks", "hook-events": ["invoice.issued", "invoice.paid"]})
     assert page.status_code == 201
     subscription = db.session.scalar(select(WebhookSubscription))
     assert subscription.secret in page.get_data(as_text=True) and subscription.event_list == ["invoice.issued",
                                                                                               "invoice.paid"]
     assert admin_client.post_form("/admin/integrations/webhooks", {
-        "name": "EMR", "url": "ftp://x", "events": ["invoice.paid"]}).status_code == 422
+        "hook-name": "EMR", "hook-url": "ftp://x", "hook-events": ["invoice.paid"]}).status_code == 422
 
     draft = make_draft_invoice()
     admin_client.post_form(f"/invoices/{draft.id}/issue")  # the desk's own page
@@ -68,3 +68,10 @@ def test_webhooks_deliveries_and_replay(app, admin_client):
 
 def test_the_admin_index_links_integrations(admin_client):
     assert "/admin/integrations/" in admin_client.get("/admin/").get_data(as_text=True)
+
+
+def test_the_page_with_both_forms_keeps_its_ids_unique(admin_client):
+    from tests.test_ui import duplicate_ids
+
+    html = admin_client.get("/admin/integrations/").get_data(as_text=True)
+    assert html.count("<form") >= 2 and duplicate_ids(html) == []

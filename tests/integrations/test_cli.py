@@ -21,4 +21,4 @@ def test_create_key_and_add_webhook_print_their_secrets_once(app):
 
 def test_the_sweep_command_runs_the_integration_sweep(app):
     result = app.test_cli_runner().invoke(args=["sweep"])
-    assert "integration sweep: 0 interrupted deliveries reopened" in result.output, result.output
+    assert "0 interrupted deliveries reopened, 0 deliveries started" in result.output, result.output

@@ -80,7 +80,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_lands(app, subscribe
 
 
 def test_no_answer_is_a_failure_and_the_last_try_gives_up(app, subscribe):
-    app.config["WEBHOOK_RETRY_SECONDS"] = "10"
+    app.config["INTEGRATION_WEBHOOK_RETRY_SECONDS"] = (10,)
     subscribe("http://127.0.0.1:9/nobody-listens", events=["invoice.voided"])
     draft = make_draft_invoice()
     invoices.void_invoice(draft.id, reason="Duplicate", actor_id=None)
@@ -173,3 +173,19 @@ def test_with_rq_the_job_is_queued_at_commit_and_a_worker_delivers(app, receiver
     finally:
         clean_queues(app.config["QUEUE_PREFIX"])
         app.config["REDIS_URL"] = None
+
+
+def test_a_deposit_sends_deposit_recorded(app, receiver, subscribe):
+    from billing_desk.accounts import deposits
+    from tests.factories import make_patient
+
+    subscribe(receiver.url, events=["deposit.recorded"])
+    patient = make_patient()
+    entry, _ = deposits.take_deposit(patient.id, 300000, "NGN", channel="cash", actor_id=None)
+    db.session.commit()
+    outbox.start_ready()
+    [(_headers, body)] = receiver.requests
+    event = json.loads(body)
+    assert event["type"] == "deposit.recorded"
+    assert (event["data"]["id"], event["data"]["patient_id"], event["data"]["amount_minor"]) == (entry.id, patient.id,
+                                                                                                 300000)

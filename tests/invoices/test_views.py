@@ -315,7 +315,7 @@ def test_void_is_refused_once_something_is_paid(cashier_client, patient, cashier
     invoice = make_draft_invoice(patient=patient)
     billing.issue_invoice(invoice.id, actor_id=cashier.id)
     record_payment(invoice.id, PaymentDetails(amount_minor=100000, currency="NGN", channel="cash",
-                                              reference="R-1", received_by_id=cashier.id))
+                                              reference="R-1", received_by_id=cashier.id), actor_id=None)
     db.session.commit()
     page = text(cashier_client.get(f"/invoices/{invoice.id}"))
     assert ">Void invoice</button>" not in page
@@ -391,9 +391,15 @@ def test_list_filters_by_status_number_patient_and_date(cashier_client, patient,
     assert issued.id != draft.id
 
 
-@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "q=%00", "patient_id=99999999999999999999"])
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "q=%00", "patient_id=99999999999999999999",
+                                   "before=99999999999999999999", "after=-3", "before=abc", "after=1&before=1"])
 def test_list_survives_odd_queries(cashier_client, query):
     assert cashier_client.get(f"/invoices/?{query}").status_code == 200
+
+
+def test_a_nul_in_the_search_is_refused_in_words(cashier_client):
+    response = cashier_client.get("/invoices/?q=%00")
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
 
 
 def test_list_with_a_bad_date_is_422(cashier_client):
@@ -402,10 +408,16 @@ def test_list_with_a_bad_date_is_422(cashier_client):
     assert "Enter the date as YYYY-MM-DD" in text(response)
 
 
-def test_list_pages_newest_first_without_counting(cashier_client, patient):
-    invoices = [make_draft_invoice(patient=patient) for _ in range(26)]
+def test_list_pages_newest_first_by_keyset_without_counting(cashier_client, patient):
+    invoices = [make_draft_invoice(patient=patient) for _ in range(27)]
     first = text(cashier_client.get("/invoices/"))
-    assert f"Draft #{invoices[-1].id}<" in first and f"Draft #{invoices[0].id}<" not in first
-    assert "Older ›" in first
-    second = text(cashier_client.get("/invoices/?page=2"))
-    assert f"Draft #{invoices[0].id}<" in second and "Older ›" not in second and "‹ Newer" in second
+    assert f"Draft #{invoices[-1].id}<" in first and f"Draft #{invoices[1].id}<" not in first
+    assert f'href="/invoices/?before={invoices[2].id}" rel="next">Older ›' in first and "‹ Newer" not in first
+    second = text(cashier_client.get(f"/invoices/?before={invoices[2].id}"))
+    assert f"Draft #{invoices[1].id}<" in second and f"Draft #{invoices[0].id}<" in second
+    assert f"Draft #{invoices[2].id}<" not in second and "Older ›" not in second
+    assert f'href="/invoices/?after={invoices[1].id}" rel="prev">‹ Newer' in second
+    back = text(cashier_client.get(f"/invoices/?after={invoices[1].id}"))
+    assert back.count("Draft #") == 25 and f"Draft #{invoices[2].id}<" in back and "‹ Newer" not in back
+    filtered = text(cashier_client.get(f"/invoices/?status=draft&before={invoices[2].id}"))
+    assert "status=draft" in filtered and f"Draft #{invoices[0].id}<" in filtered

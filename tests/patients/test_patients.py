@@ -215,10 +215,11 @@ def test_search_pages(cashier_client):
     make_patient(first_name="Tunde", last_name="Bello")
     first = cashier_client.get("/patients/?q=ngozi").get_data(as_text=True)
     second = cashier_client.get("/patients/?q=ngozi&page=2").get_data(as_text=True)
-    assert f"{PER_PAGE + 3} patients found" in first
-    assert first.count("Okeke") == PER_PAGE and "Okeke000" in first and 'rel="next"' in first
+    assert f"Patients 1–{PER_PAGE} found for “ngozi”, more on the next page" in first
+    assert f"Patients {PER_PAGE + 1}–{PER_PAGE + 3} found for “ngozi”." in second
+    assert first.count("Okeke") == PER_PAGE and "Okeke027" in first and 'rel="next"' in first  # newest first
     assert "q=ngozi" in first and "page=2" in first
-    assert second.count("Okeke") == 3 and "Okeke027" in second and "Bello" not in second
+    assert second.count("Okeke") == 3 and "Okeke000" in second and "Bello" not in second
 
 
 def test_search_page_without_query_lists_newest_first(cashier_client):
