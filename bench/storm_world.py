@@ -152,7 +152,8 @@ class StormWorld:
     def pay_invoices(self, n, wrong_fraction):
         """N issued invoices, pushed and approved on the two terminals in turn; returns how many were paid
         with a wrong amount (every twentieth)."""
-        from billing_desk.paystack import sync
+        from billing_desk.paystack.terminal_pushes import push_to_terminal
+        from billing_desk.paystack.terminals import sync_terminals
 
         with self.app.app_context():
             staff = Staff(email="storm@example.org", full_name="Storm Cashier", role="cashier")
@@ -164,7 +165,7 @@ class StormWorld:
             db.session.execute(insert(Invoice), [
                 {"patient_id": 1 + i % 20, "number": f"INV-STORM-{i:06d}", "status": "issued", "currency": "NGN",
                  "subtotal_minor": AMOUNT, "total_minor": AMOUNT, "due_date": date.today()} for i in range(n)])
-            sync.sync_terminals()
+            sync_terminals(actor_id=None)
             db.session.commit()
             terminals = db.session.execute(select(Terminal.id, Terminal.terminal_id)).all()
             staff_id = staff.id
@@ -175,7 +176,7 @@ class StormWorld:
             terminal_id, code = terminal
             with self.app.app_context():
                 for i in range(TERMINALS.index(code), n, 2):
-                    sync.push_to_terminal(i + 1, terminal_id, staff_id)
+                    push_to_terminal(i + 1, terminal_id, staff_id)
                     db.session.commit()
                     amount = {"amount": AMOUNT - 10_000} if i in wrong else {}
                     requests.post(f"{self.sandbox.base_url}/_sandbox/terminals/{code}/approve", json=amount,

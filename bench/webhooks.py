@@ -158,7 +158,7 @@ def drain(queue, connection):
 def latency_rounds(app, sandbox_url, staff_id, terminal_id, patient_id, rounds):
     from billing_desk.extensions import db
     from billing_desk.models import Invoice, InvoiceLine
-    from billing_desk.paystack.sync import push_to_terminal
+    from billing_desk.paystack.terminal_pushes import push_to_terminal
     from billing_desk.timeutil import utcnow
 
     latencies, failures = [], 0

@@ -4,6 +4,7 @@ from importlib import import_module
 
 from flask import Flask
 
+from billing_desk.bounds import IdConverter
 from billing_desk.config import ROOT_DIR, check_production, check_timezone, is_test_mode, load_config
 from billing_desk.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -48,14 +49,18 @@ def create_app(overrides=None):
 
     _ensure_sqlite_folder(app)
     _init_extensions(app)
+    app.url_map.converters["id"] = IdConverter  # before any route uses `<id:…>`
     for package in BLUEPRINT_PACKAGES:
         app.register_blueprint(import_module(f"billing_desk.{package}.routes").bp)
 
-    from billing_desk import cli, errors, web
+    from billing_desk import cli, errors, security, web
+    from billing_desk.jobs import after_commit
 
+    security.register(app)
     errors.register(app)
     web.register(app)
     cli.register(app)
+    after_commit.register(app)
 
     from billing_desk.jobs import jobs_run_inline
 

@@ -1,11 +1,12 @@
 """The audit trail: every state change writes who, what, when, before and after in the same transaction."""
 import re
 
-from flask import has_request_context
-from flask_login import current_user
-
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry
+
+# The actor of work nobody at a desk did: webhooks, jobs, sweeps, the desk's own follow-ups. Audit rows store it
+# as no staff member; the log reads it as "System".
+SYSTEM = None
 
 
 # Every action the code records, in words: the one list the audit log, its filter and an invoice's history
@@ -19,10 +20,10 @@ ACTION_LABELS = {
     "payment_request.pending": "Card payment request sent",
     "payment_request.success": "Card payment request paid",
     "payment_request.creating": "Card payment request being made",
-    "payment_request.draft": "Card payment request drafted",
     "payment_request.failed": "Card payment request failed",
     "payment_request.abandoned": "Card payment request abandoned (never made at Paystack)",
-    "payment_request.archived": "Card payment request replaced (the balance changed)",
+    "payment_request.archived": "Card payment request withdrawn (the balance changed, or its terminal charge ended)",
+    "payment_request.expired": "Card payment request expired (not paid in time)",
     "payment_review.opened": "Payment put up for review",
     "payment_review.resolved": "Payment review resolved",
     "refund.requested": "Refund requested",
@@ -33,11 +34,10 @@ ACTION_LABELS = {
     "refund.processed": "Refund processed",
     "refund.failed": "Refund failed",
     "terminal_push.sent": "Charge sent to a terminal",
-    "terminal_push.delivered": "Terminal received the charge",
     "terminal_push.paid": "Terminal charge paid",
     "terminal_push.expired": "Terminal charge expired",
-    "terminal_push.cancelled": "Terminal charge cancelled",
-    "terminal_push.failed": "Terminal charge failed",
+    "terminal_push.cancelled": "Terminal charge stopped by the cashier",
+    "terminal_push.replaced": "Terminal charge replaced",
     "terminal.added": "Terminal added",
     "terminal.updated": "Terminal changed",
     "receipt.printed": "Receipt printed",
@@ -84,22 +84,17 @@ def action_label(action):
     return words[:1].upper() + words[1:]
 
 
-def _current_actor_id():
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.id
-    return None
-
-
-def record(action, entity, *, before=None, after=None, actor_id=None, invoice_id=None, patient_id=None, note=None):
+def record(action, entity, *, actor_id, before=None, after=None, invoice_id=None, patient_id=None, note=None):
     """Add an audit row for `entity` (flushed with the caller's transaction, never committed here).
 
-    `actor_id` defaults to the signed-in staff member; jobs pass None for "system".
+    `actor_id` is always given: the staff member who did it, or `SYSTEM` for jobs, sweeps and webhooks. There
+    is no fallback to the signed-in user, so system work done inside a cashier's request is not booked to them.
     """
     entry = AuditEntry(
         action=action,
         entity_type=entity.__tablename__,
         entity_id=entity.id,
-        actor_id=actor_id if actor_id is not None else _current_actor_id(),
+        actor_id=actor_id,
         invoice_id=invoice_id,
         patient_id=patient_id,
         before=before,

@@ -104,6 +104,11 @@ def load_config():
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
         "ACCOUNT_LOCK_THRESHOLD": _env_int("ACCOUNT_LOCK_THRESHOLD", 5),
         "ACCOUNT_LOCK_MINUTES": _env_int("ACCOUNT_LOCK_MINUTES", 15),
+        # How many reverse proxies (load balancer, nginx…) stand in front of the app and add X-Forwarded-For;
+        # 0 trusts none, so a client cannot fake its address for the rate limits.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Nothing a person types comes near this; a bigger body is refused with 413 before it is read.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", False),
@@ -129,6 +134,12 @@ def check_production(config):
         problems.append("SECRET_KEY must be set")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must name a real database server, not SQLite")
+    if not config["REDIS_URL"]:
+        problems.append("REDIS_URL must be set (background jobs and the rate limits shared by every process need it)")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        problems.append("RATELIMIT_STORAGE_URI cannot be memory:// (each process would keep its own limits)")
+    if config["TRUSTED_PROXIES"] < 0:
+        problems.append("TRUSTED_PROXIES must be 0 or more")
     key, url = config["PAYSTACK_SECRET_KEY"], config["PAYSTACK_BASE_URL"]
     if key.startswith("sk_live_") and url != REAL_PAYSTACK_URL:
         problems.append("a live Paystack key may only be used with the real Paystack API")

@@ -1,4 +1,4 @@
-"""Request-wide wiring: sign-in enforcement, template helpers, SQLite pragmas."""
+"""Request-wide wiring: sign-in enforcement, the input guard, template helpers, SQLite pragmas."""
 from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import event
@@ -7,6 +7,7 @@ from billing_desk.auth.service import staff_for_session
 from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.billing.states import LABELS as STATUS_LABELS
 from billing_desk.extensions import db, login_manager
+from billing_desk.inputs import refuse_unstorable_input
 from billing_desk.models.payment import channel_label
 from billing_desk.timeutil import shown, zone_caption
 
@@ -82,6 +83,7 @@ def register(app):
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     app.before_request(_require_sign_in)
+    app.before_request(refuse_unstorable_input)
     app.context_processor(_template_globals)
     app.add_template_filter(format_money, "money")
     app.add_template_filter(to_major_text, "major")

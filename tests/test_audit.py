@@ -7,14 +7,14 @@ import pytest
 from billing_desk import audit
 from billing_desk.accounts.ledger import MONEY_IN, MONEY_OUT
 from billing_desk.billing.refunds import STATUS_RANK
-from billing_desk.paystack.apply import REQUEST_STATUS_RANK
-from billing_desk.paystack.sync import ABANDONED, ARCHIVED, CANCELLED, EXPIRED, PAID
+from billing_desk.paystack.payment_requests import RequestStatus
+from billing_desk.paystack.pushes import PushStatus
 
 PACKAGE = Path(audit.__file__).parent
 # Actions built as f"prefix.{status}": the statuses each prefix is given.
 BUILT_ACTIONS = {
-    "payment_request.": (*REQUEST_STATUS_RANK, ABANDONED, ARCHIVED),
-    "terminal_push.": (PAID, EXPIRED, CANCELLED),
+    "payment_request.": tuple(RequestStatus),
+    "terminal_push.": tuple(PushStatus),
     "refund.": tuple(STATUS_RANK),
     "account.": (*sorted(MONEY_IN), *sorted(MONEY_OUT)),
 }

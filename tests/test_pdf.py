@@ -27,7 +27,7 @@ def invoice(app):
 
 def pay(invoice, amount_minor, **fields):
     payment = record_payment(invoice.id, PaymentDetails(amount_minor, invoice.currency, fields.pop("channel", "cash"),
-                                                        **fields))
+                                                        **fields), actor_id=None)
     db.session.commit()
     return payment
 

@@ -99,12 +99,13 @@ def test_pages_with_several_forms_keep_their_ids_unique(admin_client, admin):
     from datetime import timedelta
 
     from billing_desk.extensions import db
-    from billing_desk.models import Terminal
+    from billing_desk.models import SignInPause, Terminal
     from billing_desk.timeutil import utcnow
     from tests.factories import make_draft_invoice, make_staff
 
     db.session.add(Terminal(terminal_id="T-1", name="Front desk", desk="Desk 1"))
-    make_staff(email="locked@example.org", full_name="Lola Locked").locked_until = utcnow() + timedelta(hours=1)
+    locked = make_staff(email="locked@example.org", full_name="Lola Locked")
+    db.session.add(SignInPause(staff_id=locked.id, address="10.0.0.1", paused_until=utcnow() + timedelta(hours=1)))
     make_staff(email="gone@example.org", full_name="Gus Gone", active=False)
     db.session.commit()
     invoice = make_issued_invoice(make_patient(email="ngozi@example.org"), lines=((750000, 2),))

@@ -5,6 +5,7 @@ other channel takes, with the channel "deposit"; the account entry points at the
 patient's row is locked before the invoice's (`ledger.lock_account`), the same order everywhere, so two
 desks spending one deposit queue behind each other. Services flush; the view commits.
 """
+from flask import current_app
 from sqlalchemy import select
 
 from billing_desk.accounts import ledger
@@ -31,7 +32,7 @@ def _desk_fields(channel, reference, actor_id):
     reference = (reference or "").strip() or None
     if channel == "transfer" and not reference:
         raise ledger.AccountRefused("Enter the bank transfer's reference.")
-    shift_id, required = payment_shift_id(channel, actor_id)
+    shift_id, required = payment_shift_id(channel, actor_id, current_app.config["REQUIRE_OPEN_SHIFT"])
     if shift_id is None and required:
         raise ledger.AccountRefused("Open a shift before taking or giving back money at the desk.")
     return {"channel": channel, "reference": reference if channel == "transfer" else None, "shift_id": shift_id}
@@ -61,7 +62,7 @@ def apply_to_invoice(invoice_id, amount_minor, *, actor_id, submission_key=None)
     ledger.ensure_left(invoice.patient_id, amount_minor, invoice.currency)
     details = PaymentDetails(amount_minor=amount_minor, currency=invoice.currency, channel=FROM_DEPOSIT,
                              received_by_id=actor_id, submission_key=submission_key)
-    payment, email, new = take_desk_payment(invoice.id, details, actor_id=actor_id)
+    payment, email, new = take_desk_payment(invoice.id, details, actor_id=actor_id, require_open_shift=False)
     if new:
         ledger.take(invoice.patient_id, ledger.APPLIED, payment.amount_minor, payment.currency, actor_id=actor_id,
                     payment_id=payment.id, note=f"Invoice {invoice.number}")

@@ -11,17 +11,12 @@ from wtforms.validators import InputRequired, Optional, Regexp
 
 from billing_desk.approvals.forms import SupervisorSignOff
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount
-from billing_desk.forms import CURRENCY_MESSAGE, FORM_OUT_OF_DATE, at_most
+from billing_desk.forms import CURRENCY_MESSAGE, FORM_OUT_OF_DATE, at_most, strip
 from billing_desk.models.payment import CHANNEL_LABELS
 
 MAX_REFERENCE = 100
 MAX_REASON = 500
 CHANNEL_CHOICES = [SelectChoice(c, CHANNEL_LABELS[c]) for c in ("cash", "transfer")]
-
-
-def _strip(value):
-    """Trim typed text and drop NUL characters, which no database column accepts."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class AmountForm(FlaskForm):
@@ -37,7 +32,7 @@ class AmountForm(FlaskForm):
         kwargs.setdefault("prefix", self.PREFIX)
         super().__init__(*args, **kwargs)
 
-    amount = StringField("Amount", filters=[_strip], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = StringField("Amount", filters=[strip], render_kw={"inputmode": "decimal", "autocomplete": "off"})
     submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message=FORM_OUT_OF_DATE)])
 
     @classmethod
@@ -68,7 +63,7 @@ class DepositForm(AmountForm):
     channel = RadioField("Paid by", choices=CHANNEL_CHOICES, default="cash",
                          validators=[InputRequired("Choose cash or bank transfer.")],
                          invalid_choice_message="Choose cash or bank transfer.")
-    reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],
+    reference = StringField("Transfer reference (bank transfer only)", filters=[strip],
                             validators=[at_most(MAX_REFERENCE)], render_kw={"autocomplete": "off"})
 
 
@@ -81,7 +76,7 @@ class AccountRefundForm(SupervisorSignOff, DepositForm):
     channel = RadioField("Give back as", choices=CHANNEL_CHOICES, default="cash",
                          validators=[InputRequired("Choose cash or bank transfer.")],
                          invalid_choice_message="Choose cash or bank transfer.")
-    reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],
+    reference = StringField("Transfer reference (bank transfer only)", filters=[strip],
                             validators=[at_most(MAX_REFERENCE)], render_kw={"autocomplete": "off"})
-    reason = TextAreaField("Reason", filters=[_strip],
+    reason = TextAreaField("Reason", filters=[strip],
                            validators=[InputRequired("Give a reason for the refund."), at_most(MAX_REASON)])

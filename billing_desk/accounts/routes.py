@@ -11,14 +11,14 @@ from billing_desk.accounts.forms import AccountRefundForm, ApplyDepositForm, Dep
 from billing_desk.billing.money import format_money
 from billing_desk.billing.payments import PaymentRefused
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import ID, MAX_ID
+from billing_desk.invoices.routes import ID
 from billing_desk.models import AccountEntry, Invoice, Patient
 from billing_desk.notifications import outbox
 
 bp = Blueprint("accounts", __name__)
 
-PATIENT_ID = f"<int(max={MAX_ID}):patient_id>"
-ENTRY_ID = f"<int(max={MAX_ID}):entry_id>"
+PATIENT_ID = "<id:patient_id>"
+ENTRY_ID = "<id:entry_id>"
 ENTRIES_SHOWN = 200
 DOCUMENT_KINDS = (ledger.DEPOSIT, ledger.REFUND)
 

@@ -1,5 +1,4 @@
 """The audit log page's query and wording: which rows a filter selects, and how a row reads in words."""
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -7,12 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from billing_desk.billing.money import format_money, to_major_text
+from billing_desk.bounds import parse_id
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, Patient
 from billing_desk.timeutil import day_start_utc
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger number cannot name a row
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 class NotFound(ValueError):
@@ -24,8 +22,8 @@ def _by_key_or_id(model, key_column, typed, what):
     found = db.session.scalar(select(model.id).where(key_column == typed.upper()))
     if found is None and typed.upper() != typed:
         found = db.session.scalar(select(model.id).where(key_column == typed))
-    if found is None and _WHOLE_NUMBER.fullmatch(typed) and int(typed) <= MAX_ID:
-        found = db.session.scalar(select(model.id).where(model.id == int(typed)))
+    if found is None and parse_id(typed) is not None:
+        found = db.session.scalar(select(model.id).where(model.id == parse_id(typed)))
     if found is None:
         raise NotFound(f"There is no {what} “{typed}”.")
     return found

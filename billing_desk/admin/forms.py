@@ -1,30 +1,25 @@
 """Forms of the admin area: staff accounts (POST, with CSRF) and the audit log's filters (GET)."""
-import re
 import uuid
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     Form,
-    HiddenField,
     PasswordField,
     SearchField,
     SelectChoice,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from billing_desk.forms import FORM_OUT_OF_DATE, DayField, at_most
-from billing_desk.models.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LABELS, ROLES
+from billing_desk.forms import DayField, SubmissionKeyField, at_most, fits, strip
+from billing_desk.models.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LABELS, ROLES, Staff
 
+AUDIT_LOG_START = date(2000, 1, 1)  # no audit entry can be older
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person in private; they cannot see it here."
-
-
-def _strip(value):
-    """Trim typed text and drop NUL characters, which no database column accepts."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def _password_fields():
@@ -40,20 +35,18 @@ def _password_fields():
 
 
 class StaffEditForm(FlaskForm):
-    full_name = StringField("Full name", filters=[_strip],
-                            validators=[DataRequired("Enter the person's name."), at_most(120)])
+    full_name = StringField("Full name", filters=[strip],
+                            validators=[DataRequired("Enter the person's name."), fits(Staff.full_name)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="cashier",
                        invalid_choice_message="Pick a role from the list.")
 
 
 class NewStaffForm(StaffEditForm):
     # A double-clicked "Add staff" finds the account it made instead of failing on the taken email.
-    submission_key = HiddenField(default=lambda: str(uuid.uuid4()), validators=[
-        DataRequired(FORM_OUT_OF_DATE), Regexp(r"^[0-9a-f-]{36}$", re.I, FORM_OUT_OF_DATE),
-    ])
-    email = EmailField("Email", filters=[_strip], validators=[
+    submission_key = SubmissionKeyField(default=lambda: str(uuid.uuid4()), required=True)
+    email = EmailField("Email", filters=[strip], validators=[
         DataRequired("Enter the email address they sign in with."),
-        Email("Enter an email address like name@hospital.org."), at_most(254),
+        Email("Enter an email address like name@hospital.org."), fits(Staff.email),
     ])
     password, confirm = _password_fields()
 
@@ -66,29 +59,20 @@ class ConfirmForm(FlaskForm):
     """CSRF only, for the one-button actions (deactivate, reactivate, unlock): the account is in the URL."""
 
 
-class _DayField(DayField):
-    """A day within the years an audit log can hold."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and not 2000 <= self.data.year <= 2999:
-            self.data = None
-            raise ValueError("Enter a date between the years 2000 and 2999.")
-
-
 class AuditFilterForm(Form):
     """The audit log's filters, read from the query string. Lookups by number or MRN happen in the view."""
 
-    invoice = SearchField("Invoice", filters=[_strip], validators=[at_most(40)],
+    invoice = SearchField("Invoice", filters=[strip], validators=[at_most(40)],
                           description="Invoice number (INV-2026-000123) or id")
-    patient = SearchField("Patient", filters=[_strip], validators=[at_most(40)],
+    patient = SearchField("Patient", filters=[strip], validators=[at_most(40)],
                           description="Hospital number (MRN) or patient id")
     actor = SelectField("Staff member", choices=[], default="",
                         invalid_choice_message="Pick a staff member from the list.")
     action = SelectField("What happened", choices=[], default="",
                          invalid_choice_message="Pick what happened from the list.")
-    date_from = _DayField("From", validators=[Optional()], description="First day, on the hospital's calendar.")
-    date_to = _DayField("To", validators=[Optional()], description="Last day, included.")
+    date_from = DayField("From", validators=[Optional()], earliest=AUDIT_LOG_START,
+                         description="First day, on the hospital's calendar.")
+    date_to = DayField("To", validators=[Optional()], earliest=AUDIT_LOG_START, description="Last day, included.")
 
     def __init__(self, formdata, *, staff, action_labels):
         super().__init__(formdata)

@@ -13,18 +13,18 @@ from billing_desk.admin.forms import (
     PasswordResetForm,
     StaffEditForm,
 )
-from billing_desk.auth import accounts
+from billing_desk.auth import accounts, lockout
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.extensions import db
 from billing_desk.jobs import dead_letters, scheduler
 from billing_desk.models import Staff
+from billing_desk.timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_admin_for_blueprint(bp)
 
 AUDIT_PER_PAGE = 50
-MAX_PAGE = 100_000
-STAFF_ID = "<int(max=2147483647):staff_id>"
+STAFF_ID = "<id:staff_id>"
 
 # (endpoint, title, what it is for). Pages of other blueprints are listed once their blueprint is installed.
 ADMIN_PAGES = (
@@ -60,7 +60,8 @@ def index():
 @bp.get("/staff")
 def staff_list():
     staff = db.session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.full_name, Staff.id)).all()
-    return render_template("admin/staff_list.html", staff=staff, confirm_form=ConfirmForm())
+    return render_template("admin/staff_list.html", staff=staff, confirm_form=ConfirmForm(),
+                           paused_until=lockout.paused_until(utcnow()))
 
 
 def _show_refusal(form, refused):
@@ -201,8 +202,7 @@ def audit_log_page():
     filters = _audit_filters(form)
     page = invoices = patients = None
     if filters is not None:
-        number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)  # a huge page overflows OFFSET
-        page = db.paginate(audit_log.query(filters), page=number, per_page=AUDIT_PER_PAGE, error_out=False)
+        page = db.paginate(audit_log.query(filters), per_page=AUDIT_PER_PAGE, error_out=False)
         invoices, patients = audit_log.linked_records(page.items)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from billing_desk.api import idempotency, keys
 from billing_desk.api.envelope import REQUEST_ID_HEADER, ApiError, request_id
 from billing_desk.api.parsing import parse_body, parse_query, raw_body
-from billing_desk.api.schemas import MAX_ID, NoQuery
+from billing_desk.api.schemas import NoQuery
+from billing_desk.bounds import MAX_ID
 from billing_desk.auth.access import public
 from billing_desk.billing.invoices import InvoiceConflict, InvoiceRefused
 from billing_desk.extensions import db, limiter

@@ -13,10 +13,10 @@ from billing_desk.billing.invoices import MAX_DESCRIPTION, MAX_LINES, MAX_NOTES,
 from billing_desk.billing.money import CURRENCIES, MAX_AMOUNT_MINOR
 from billing_desk.billing.refunds import STATUS_RANK as REFUND_STATUSES
 from billing_desk.billing.states import InvoiceStatus
+from billing_desk.bounds import MAX_ID
 from billing_desk.models.patient import SEXES
 from billing_desk.models.payment import CHANNELS
 
-MAX_ID = 2**31 - 1
 MAX_PAGE_SIZE = 100
 
 

@@ -12,7 +12,8 @@ from billing_desk.api import idempotency
 from billing_desk.api.envelope import API_PREFIX
 from billing_desk.api.framework import OPERATIONS
 from billing_desk.api.outputs import ErrorBody
-from billing_desk.api.schemas import MAX_ID, NoQuery
+from billing_desk.api.schemas import NoQuery
+from billing_desk.bounds import MAX_ID
 
 REF = "#/components/schemas/{model}"
 ERROR_WORDS = {

@@ -7,12 +7,11 @@ from sqlalchemy.orm import joinedload
 from billing_desk.approvals import actions, policy, service
 from billing_desk.approvals.forms import DecisionForm, RejectForm
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import MAX_ID
 from billing_desk.models import ApprovalRequest
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
-REQUEST_ID = f"<int(max={MAX_ID}):request_id>"
+REQUEST_ID = "<id:request_id>"
 RECENT = 50
 
 

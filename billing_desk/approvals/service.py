@@ -11,7 +11,7 @@ from sqlalchemy import select
 from billing_desk import audit
 from billing_desk.approvals import actions, policy
 from billing_desk.approvals.policy import ApprovalRefused
-from billing_desk.auth.service import SignInRefused, authenticate
+from billing_desk.auth.service import SignInRefused, authenticate, sign_in_context
 from billing_desk.extensions import db
 from billing_desk.models import ApprovalRequest, Staff
 from billing_desk.timeutil import utcnow
@@ -120,7 +120,7 @@ def sign_in_supervisor(email, password, *, requester_id):
     if not (email or "").strip() or not password:
         raise SignOffRefused("A supervisor signs here with their own email and password.")
     try:
-        supervisor = authenticate(email, password)
+        supervisor = authenticate(email, password, **sign_in_context())
     except SignInRefused as refused:
         raise SignOffRefused(f"Supervisor sign-off refused: {refused}") from None
     if supervisor.id == requester_id:

@@ -7,13 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from billing_desk import audit
+from billing_desk.auth import lockout
 from billing_desk.auth.service import find_staff_by_email
 from billing_desk.extensions import db
 from billing_desk.models import Staff
 from billing_desk.models.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
+from billing_desk.timeutil import utcnow
 
 # What an audit row shows of an account: never the password hash or the session version.
-AUDITED_FIELDS = ("email", "full_name", "role", "active", "locked_until")
+AUDITED_FIELDS = ("email", "full_name", "role", "active")
 
 
 class AccountRefused(Exception):
@@ -143,20 +145,18 @@ def reset_password(staff, password, *, actor_id):
     _check_password(password)
     before = _snapshot(staff)
     staff.set_password(password)
-    staff.failed_login_count = 0
-    staff.locked_until = None
+    lockout.lift_all(staff.id, utcnow())
     db.session.flush()
     audit.record("staff.password_reset", staff, before=before, after=_snapshot(staff), actor_id=actor_id,
                  note="password changed by an administrator; the person's sessions were ended")
 
 
 def unlock(staff, *, actor_id):
-    """Lift a lock from too many failed sign-ins before it runs out; False when it was not locked."""
-    if not staff.is_locked():
+    """Lift every sign-in pause of the account before it runs out; False when none was running."""
+    latest = lockout.lift_all(staff.id, utcnow())
+    if latest is None:
         return False
-    before = _snapshot(staff)
-    staff.locked_until = None
-    staff.failed_login_count = 0
     db.session.flush()
-    audit.record("staff.unlocked", staff, before=before, after=_snapshot(staff), actor_id=actor_id)
+    audit.record("staff.unlocked", staff, before={"locked_until": latest.isoformat()}, after={"locked_until": None},
+                 actor_id=actor_id)
     return True

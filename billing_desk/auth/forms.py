@@ -2,15 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-
-def _strip(value):
-    """A pasted address often carries spaces; the account is found by the address without them."""
-    return value.strip() if isinstance(value, str) else value
+from billing_desk.forms import strip
 
 
 class LoginForm(FlaskForm):
     # `autocomplete` lets a password manager fill the right fields (WCAG 1.3.5, "identify input purpose").
-    email = EmailField("Email", filters=[_strip], render_kw={"autocomplete": "username"}, validators=[
+    email = EmailField("Email", filters=[strip], render_kw={"autocomplete": "username"}, validators=[
         DataRequired("Enter the email address you sign in with."),
         Email("Enter an email address like name@hospital.org."),
         Length(max=254, message="Use at most 254 characters."),

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from billing_desk.auth.access import public
 from billing_desk.auth.forms import LoginForm
-from billing_desk.auth.service import SignInRefused, authenticate
+from billing_desk.auth.service import SignInRefused, authenticate, sign_in_context
 from billing_desk.extensions import db, limiter
 from billing_desk.jobs.scheduler import sweep_last_ran
 from billing_desk.reports.ops import readiness_problems
@@ -32,15 +32,19 @@ def safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], error_message=TOO_MANY_ATTEMPTS)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], error_message=TOO_MANY_ATTEMPTS,
+               deduct_when=lambda response: response.status_code != 302)
 def login():
-    """Sign in. The outcome is committed either way: a refused attempt still counts toward the lock."""
+    """Sign in. The outcome is committed either way: a refused attempt still counts toward the pause.
+
+    Only refused attempts count toward the per-address `LOGIN_LIMIT` (a shared desk computer signs in all day).
+    """
     if current_user.is_authenticated:
         return redirect(url_for(START_PAGE))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            staff = authenticate(form.email.data, form.password.data)
+            staff = authenticate(form.email.data, form.password.data, **sign_in_context())
         except SignInRefused as refused:
             db.session.commit()
             form.password.errors.append(str(refused))

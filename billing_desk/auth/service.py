@@ -1,14 +1,13 @@
-"""Sign-in rules: an account is locked for a while after repeated failed passwords, and a session only
-lasts while the staff member is active and their password (session version) is unchanged."""
+"""Sign-in rules: repeated wrong passwords pause sign-in to that account from that address (`lockout`), and a
+session only lasts while the staff member is active and their password (session version) is unchanged."""
 import re
-from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from billing_desk import audit
+from billing_desk.auth import lockout
 from billing_desk.extensions import db
 from billing_desk.models import Staff
 from billing_desk.timeutil import utcnow
@@ -30,43 +29,37 @@ def _dummy_hash():
     return generate_password_hash("not a real password")
 
 
-def authenticate(email, password):
-    """Return the staff member for these credentials, counting failures toward a temporary lock.
+def sign_in_context():
+    """Where this request's sign-in comes from and the lock policy: `authenticate`'s `address` and `policy`,
+    for the views (the sign-in page, a supervisor's sign-off on a form) that check a password."""
+    return {"address": request.remote_addr or "unknown", "policy": lockout.LockPolicy.from_config(current_app.config)}
 
-    Flushes (failure counts, lock, audit row) but does not commit: the view commits whatever the outcome,
+
+def refusal_words(policy):
+    """The one answer for a wrong password, an unknown account and a paused one (no account probing)."""
+    return (f"{WRONG_CREDENTIALS} After {policy.threshold} wrong tries, sign-in to an account from this computer "
+            f"pauses for {policy.minutes} minutes; an administrator can lift the pause.")
+
+
+def authenticate(email, password, *, address, policy):
+    """Return the staff member for these credentials, counting wrong passwords from `address` (see `lockout`).
+
+    Flushes (failure counts, pause, audit row) but does not commit: the view commits whatever the outcome,
     so failures are counted even though sign-in is refused.
     """
     staff = find_staff_by_email(email)
-    if staff is None:
-        check_password_hash(_dummy_hash(), password)  # same time as a wrong password: no account probing
-        raise SignInRefused(WRONG_CREDENTIALS)
     now = utcnow()
-    if staff.is_locked(now):
-        raise SignInRefused("Too many failed attempts. This account is locked for a few minutes; try again later.")
+    if staff is None or lockout.is_paused(staff.id, address, now):
+        check_password_hash(_dummy_hash(), password)  # same time as a wrong password: no account probing
+        raise SignInRefused(refusal_words(policy))
     if not staff.check_password(password):
-        _count_failure(staff, now)
-        raise SignInRefused(WRONG_CREDENTIALS)
+        lockout.count_failure(staff, address, policy, now)
+        raise SignInRefused(refusal_words(policy))
     if not staff.active:
         raise SignInRefused("This account has been deactivated. Ask an administrator.")
-    staff.failed_login_count = 0
-    staff.locked_until = None
+    lockout.forget(staff.id, address)
     db.session.flush()
     return staff
-
-
-def _count_failure(staff, now):
-    # Incremented in SQL: concurrent wrong passwords each count (the row lock serialises them).
-    staff.failed_login_count = Staff.failed_login_count + 1
-    db.session.flush()
-    threshold = current_app.config["ACCOUNT_LOCK_THRESHOLD"]
-    if staff.failed_login_count < threshold:
-        return
-    minutes = current_app.config["ACCOUNT_LOCK_MINUTES"]
-    staff.locked_until = now + timedelta(minutes=minutes)
-    staff.failed_login_count = 0
-    audit.record("staff.locked", staff, after={"locked_until": staff.locked_until.isoformat()}, actor_id=None,
-                 note=f"locked for {minutes} minutes after {threshold} failed sign-ins")
-    db.session.flush()
 
 
 def staff_for_session(session_id):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from billing_desk import audit, integrations
+from billing_desk.billing.locks import lock_invoice
 from billing_desk.billing import numbering, states
 from billing_desk.billing.money import CURRENCIES, MAX_AMOUNT_MINOR, format_money, percent_of
 from billing_desk.extensions import db
@@ -229,12 +230,7 @@ def _audit(action, invoice, before, after, actor_id):
 
 def _locked(invoice_id):
     """The invoice, row-locked and re-read, so a concurrent issue or payment cannot slip in between."""
-    invoice = db.session.execute(
-        select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .with_for_update(of=Invoice)  # PostgreSQL cannot lock the outer-joined patient
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    invoice = lock_invoice(invoice_id)
     if invoice is None:
         raise InvoiceRefused("That invoice does not exist.")
     return invoice

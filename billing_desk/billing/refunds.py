@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from billing_desk import audit, integrations
 from billing_desk.billing import states
 from billing_desk.billing.money import format_money
-from billing_desk.billing.payments import PAYMENT_AUDIT_FIELDS, lock_invoice
+from billing_desk.billing.locks import lock_invoice
+from billing_desk.billing.payments import PAYMENT_AUDIT_FIELDS
 from billing_desk.extensions import db
 from billing_desk.models import Payment, Refund
 from billing_desk.timeutil import utcnow

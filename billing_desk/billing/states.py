@@ -79,3 +79,20 @@ def settle(invoice):
     target = status_for_amounts(invoice)
     if S(invoice.status) != target:
         move(invoice, target)
+
+
+def refusal_to_collect(invoice):
+    """Why no money can be collected on the invoice now (words for a cashier or a patient), or None.
+
+    The one payability rule: the desk, the terminals and the patient's pay link all ask this.
+    """
+    status = S(invoice.status)
+    if status not in PAYABLE:
+        return f"Invoice {invoice.number or invoice.id} is {LABELS[status].lower()}: there is nothing to collect."
+    if invoice.balance_due_minor <= 0:
+        return f"Nothing is owed on invoice {invoice.number or invoice.id}, so there is nothing to collect."
+    return None
+
+
+def is_payable(invoice):
+    return refusal_to_collect(invoice) is None

@@ -6,11 +6,8 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount, to_major_text
-from billing_desk.forms import CURRENCY_MESSAGE, at_most
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from billing_desk.forms import CURRENCY_MESSAGE, fits, strip
+from billing_desk.models.catalog import Service
 
 
 def upper(value):
@@ -22,9 +19,9 @@ class ServiceForm(FlaskForm):
         DataRequired("Enter a code."),
         Regexp(r"^[A-Z0-9][A-Z0-9._-]{0,19}$", message="Use up to 20 letters, digits, '.', '_' or '-'."),
     ])
-    name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the name."), at_most(120)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the name."), fits(Service.name)])
     department = StringField("Department", filters=[strip],
-                             validators=[DataRequired("Enter the department."), at_most(80)],
+                             validators=[DataRequired("Enter the department."), fits(Service.department)],
                              render_kw={"list": "departments"})
     unit_price = StringField("Unit price", filters=[strip], render_kw={"inputmode": "decimal"})
     currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,

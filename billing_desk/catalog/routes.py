@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import CURRENCIES
+from billing_desk.bounds import page_number
 from billing_desk.catalog import service as catalog
 from billing_desk.catalog.forms import ServiceForm, SettingsForm, basis_points_to_percent
 from billing_desk.extensions import db
@@ -16,7 +17,7 @@ bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 def index():
     q = request.args.get("q", "").strip()
     active_only = request.args.get("active") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     pagination = catalog.search_services(q, active_only=active_only, page=page)
     filters = {k: v for k, v in (("q", q), ("active", "1" if active_only else "")) if v}
     return render_template("catalog/index.html", q=q, active_only=active_only, pagination=pagination,
@@ -53,7 +54,7 @@ def new():
     return redirect(url_for(".index", q=service.code))
 
 
-@bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:service_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(service_id):
     service = db.get_or_404(Service, service_id)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from billing_desk.billing.states import PAYABLE
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Patient, Terminal, TerminalPush
-from billing_desk.paystack.apply import OPEN_PUSH_STATUSES
+from billing_desk.paystack.pushes import PushStatus
 from billing_desk.shifts.service import open_shift_of, totals_rows
 from billing_desk.timeutil import utcnow
 
@@ -38,7 +38,7 @@ def terminal_states():
         rows = db.session.execute(
             select(TerminalPush.terminal_id, Invoice.number).join(Invoice, Invoice.id == TerminalPush.invoice_id)
             .where(TerminalPush.terminal_id.in_([t.id for t in terminals]),
-                   TerminalPush.status.in_(OPEN_PUSH_STATUSES),
+                   TerminalPush.status == PushStatus.SENT,
                    (TerminalPush.expires_at.is_(None)) | (TerminalPush.expires_at > utcnow()))
             .order_by(TerminalPush.id)
         )

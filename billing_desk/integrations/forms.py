@@ -6,15 +6,11 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Optional, URL, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from billing_desk.forms import DayField, at_most
+from billing_desk.forms import DayField, at_most, strip
 from billing_desk.integrations.outbox import EVENTS
 from billing_desk.models.integration import SCOPES
 
 SCOPE_WORDS = {"read": "Read — look up patients, invoices, payments", "write": "Write — create patients and invoices, issue, void"}
-
-
-def _strip(value):
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class CheckboxesField(SelectMultipleField):
@@ -23,7 +19,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class NewKeyForm(FlaskForm):
-    name = StringField("Integration name", filters=[_strip],
+    name = StringField("Integration name", filters=[strip],
                        validators=[DataRequired("Name the system that will use the key."), at_most(80)])
     scopes = CheckboxesField("Scopes", choices=[SelectChoice(s, SCOPE_WORDS[s]) for s in SCOPES],
                              validators=[DataRequired("Give the key at least one scope.")])
@@ -38,9 +34,9 @@ class NewKeyForm(FlaskForm):
 
 
 class NewSubscriptionForm(FlaskForm):
-    name = StringField("Integration name", filters=[_strip],
+    name = StringField("Integration name", filters=[strip],
                        validators=[DataRequired("Name the system that receives the events."), at_most(80)])
-    url = URLField("Receiving URL", filters=[_strip], validators=[
+    url = URLField("Receiving URL", filters=[strip], validators=[
         DataRequired("Enter the URL the events are sent to."), at_most(500),
         URL(require_tld=False, message="Enter a full http:// or https:// URL."),
     ])

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from billing_desk.api import keys as api_keys
 from billing_desk.auth.access import require_admin_for_blueprint
+from billing_desk.bounds import parse_id
 from billing_desk.extensions import db
 from billing_desk.integrations import outbox, service
 from billing_desk.integrations.cli import register_commands
@@ -15,7 +16,7 @@ from billing_desk.models.integration import DELIVERY_STATUSES
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations", cli_group="integrations")
 require_admin_for_blueprint(bp)
 register_commands(bp.cli)
-ID = "<int(max=2147483647):{}>"
+ID = "<id:{}>"
 
 
 @bp.after_app_request
@@ -96,7 +97,7 @@ def toggle_subscription(subscription_id):
 
 @bp.get("/deliveries")
 def deliveries():
-    subscription_id = request.args.get("subscription", type=int)
+    subscription_id = parse_id(request.args.get("subscription"))
     status = request.args.get("status")
     status = status if status in DELIVERY_STATUSES else None
     return render_template("integrations/deliveries.html", statuses=DELIVERY_STATUSES, status=status,

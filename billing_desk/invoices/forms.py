@@ -6,7 +6,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -27,25 +26,20 @@ from billing_desk.billing.money import (
 )
 from billing_desk.billing.states import LABELS
 from billing_desk.approvals.forms import SupervisorSignOff
-from billing_desk.forms import CURRENCY_MESSAGE, DayField, at_most
+from billing_desk.forms import CURRENCY_MESSAGE, DayField, SubmissionKeyField, at_most, strip
 
 BLANK_ROWS_ON_NEW = 3
 _WHOLE_NUMBER = re.compile(r"\d{1,9}")
-
-
-def _strip(value):
-    """Trim typed text and drop NUL characters, which no database column accepts."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class LineForm(Form):
     """One row of the line editor. A row left completely empty is ignored."""
 
     service = SelectField("Service", choices=[], validate_choice=False)
-    description = StringField("Description", filters=[_strip], validators=[at_most(MAX_DESCRIPTION)])
-    quantity = StringField("Quantity", default="1", filters=[_strip], render_kw={"inputmode": "numeric"})
-    unit_price = StringField("Unit price", filters=[_strip], render_kw={"inputmode": "decimal"})
-    discount = StringField("Line discount", filters=[_strip], render_kw={"inputmode": "decimal"})
+    description = StringField("Description", filters=[strip], validators=[at_most(MAX_DESCRIPTION)])
+    quantity = StringField("Quantity", default="1", filters=[strip], render_kw={"inputmode": "numeric"})
+    unit_price = StringField("Unit price", filters=[strip], render_kw={"inputmode": "decimal"})
+    discount = StringField("Line discount", filters=[strip], render_kw={"inputmode": "decimal"})
 
     def is_blank(self):
         return not any((self.service.data, self.description.data, self.unit_price.data, self.discount.data))
@@ -83,14 +77,14 @@ def _amount(field, allow_zero=False):
 class InvoiceForm(FlaskForm):
     """The draft editor: details, a fixed set of line rows, and "Add another line" (which saves nothing)."""
 
-    submission_key = HiddenField(validators=[Optional(), at_most(64)])
+    submission_key = SubmissionKeyField()
     currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,
                            invalid_choice_message=CURRENCY_MESSAGE)
     due_date = DayField("Due date", validators=[Optional()])
     # No max_entries: WTForms would drop rows beyond it silently; the domain refuses too many lines instead.
     lines = FieldList(FormField(LineForm), min_entries=1)
-    invoice_discount = StringField("Invoice discount", filters=[_strip], render_kw={"inputmode": "decimal"})
-    notes = TextAreaField("Notes", filters=[_strip], validators=[at_most(MAX_NOTES)])
+    invoice_discount = StringField("Invoice discount", filters=[strip], render_kw={"inputmode": "decimal"})
+    notes = TextAreaField("Notes", filters=[strip], validators=[at_most(MAX_NOTES)])
     add_line = SubmitField("Add another line")
     save = SubmitField("Save draft")
 
@@ -162,14 +156,14 @@ def invoice_form_data(invoice):
 
 
 class VoidForm(SupervisorSignOff, FlaskForm):
-    reason = TextAreaField("Reason for voiding", filters=[_strip],
+    reason = TextAreaField("Reason for voiding", filters=[strip],
                            validators=[DataRequired("Give the reason for voiding."), at_most(MAX_VOID_REASON)])
 
 
 class InvoiceFilterForm(Form):
     """The list's filters (GET, so no CSRF)."""
 
-    q = SearchField("Number, patient name or hospital number", filters=[_strip], validators=[at_most(80)])
+    q = SearchField("Number, patient name or hospital number", filters=[strip], validators=[at_most(80)])
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Any status")] + [SelectChoice(s.value, label) for s, label in LABELS.items()],

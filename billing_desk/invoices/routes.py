@@ -14,6 +14,7 @@ from billing_desk.approvals import service as approvals
 from billing_desk.billing import invoices as billing
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, MAX_AMOUNT_MINOR, locale_for
 from billing_desk.billing.states import LABELS
+from billing_desk.bounds import page_number, parse_id
 from billing_desk.catalog.service import get_cashier_max_discount_bp
 from billing_desk.extensions import db
 from billing_desk.invoices.forms import (
@@ -26,14 +27,13 @@ from billing_desk.invoices.forms import (
 )
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
+from billing_desk.paystack.money_panel import money_panel
 from billing_desk.timeutil import day_start_utc, local_today
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger numbers in a URL cannot name a row
-ID = f"<int(max={MAX_ID}):invoice_id>"
+ID = "<id:invoice_id>"
 NUMBER_PREFIX = "INV-"
 FULL_NUMBER = re.compile(r"INV-\d{4}-\d{6}", re.IGNORECASE)
 
@@ -51,8 +51,7 @@ def _cashier_discount_limit_bp():
 
 def _id_arg(name):
     """A positive id from the query string, or None."""
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_ID else None
+    return parse_id(request.args.get(name))
 
 
 def _filtered(form):
@@ -88,7 +87,7 @@ def _filtered(form):
 def index():
     form = InvoiceFilterForm(request.args)
     valid = form.validate()
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     rows = []
     if valid:
         # One row more than a page says whether there is a next page, without counting millions of rows.
@@ -247,6 +246,7 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
         action_label=audit.action_label,
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
+        money=money_panel(invoice),
         void_needs_approval=policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config)),
     ), status
 

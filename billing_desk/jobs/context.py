@@ -4,6 +4,7 @@ import functools
 from flask import has_app_context
 
 from billing_desk.extensions import db
+from billing_desk.jobs.after_commit import run_ready
 
 
 @functools.lru_cache(maxsize=1)
@@ -21,14 +22,18 @@ def job(func):
     def wrapper(*args, **kwargs):
         if has_app_context():  # inline, `flask worker`, or a test's in-process worker
             try:
-                return func(*args, **kwargs)
+                result = func(*args, **kwargs)
+                run_ready()  # work the job's commits collected (see `after_commit`)
+                return result
             finally:
                 # End whatever the job left open (its own work is committed by then); the caller's
                 # objects are only expired, not detached.
                 db.session.rollback()
         with _cached_worker_app().app_context():
             try:
-                return func(*args, **kwargs)
+                result = func(*args, **kwargs)
+                run_ready()
+                return result
             finally:
                 db.session.remove()
 

@@ -17,6 +17,7 @@ from billing_desk.models.paystack import PaymentRequest, PaymentReview, Refund, 
 from billing_desk.models.payment import Payment
 from billing_desk.models.schedule import ReconciliationRun, ScheduledTask
 from billing_desk.models.shift import Shift
+from billing_desk.models.sign_in import SignInPause
 from billing_desk.models.staff import Staff
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ScheduledTask",
     "Service",
     "Shift",
+    "SignInPause",
     "Staff",
     "Terminal",
     "TerminalPush",

@@ -30,8 +30,6 @@ class Staff(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(db.String(16), default="cashier")
     password_hash: Mapped[str] = mapped_column(db.String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(db.DateTime)
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     default_terminal_id: Mapped[int | None] = mapped_column(db.ForeignKey("terminals.id"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime, default=utcnow)
@@ -62,9 +60,6 @@ class Staff(UserMixin, db.Model):
 
     def get_id(self):
         return f"{self.id}:{self.session_version or 1}"
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     def end_sessions(self):
         """Sign this person out everywhere: sessions carrying the old version no longer load."""

@@ -6,8 +6,9 @@ from importlib import import_module
 
 from flask import current_app, render_template
 
+from billing_desk.billing.states import is_payable
 from billing_desk.models.payment import channel_label
-from billing_desk.public.links import is_payable, public_invoice_url, public_url
+from billing_desk.public.links import public_invoice_url, public_url
 
 # Receipts for patients (emailed or downloaded) are rendered as copy 0: a patient copy that does not count
 # as one of the desk's printed copies (`Payment.receipt_print_count` is never touched here).
@@ -44,7 +45,10 @@ def _attachment(row):
     return receipt_pdf(row.payment) if row.kind == "receipt" else invoice_pdf(row.invoice)
 
 
-def template_context(row, pay_url=None):
+def template_context(row):
+    """The email's data. Its only pay link is the hospital's signed invoice page (`/p/<token>`): the pay button
+    there asks Paystack for the balance at the moment the patient pays, so an old email never offers an old
+    amount."""
     config = current_app.config
     invoice = row.invoice
     token_url = public_invoice_url(invoice.id) if invoice is not None else None
@@ -54,7 +58,7 @@ def template_context(row, pay_url=None):
         "patient": row.patient or invoice.patient,
         "payment": row.payment,
         "channel_label": channel_label(row.payment.channel) if row.payment else None,
-        "pay_url": pay_url if invoice is not None and is_payable(invoice) else None,
+        "pay_url": token_url if invoice is not None and is_payable(invoice) else None,
         "invoice_url": token_url,
         "hospital": {
             "name": config["HOSPITAL_NAME"],
@@ -79,10 +83,10 @@ def report_context(row):
     }
 
 
-def build_message(row, pay_url=None):
+def build_message(row):
     """The EmailMessage for `row` (which must have its recipient and Message-ID set)."""
     patient_email = row.kind != "reconciliation"  # the one kind sent to an administrator, about no patient
-    context = template_context(row, pay_url) if patient_email else report_context(row)
+    context = template_context(row) if patient_email else report_context(row)
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = current_app.config["MAIL_FROM"]

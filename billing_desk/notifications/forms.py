@@ -1,9 +1,9 @@
 """Forms of the email pages: "Send invoice" (POST), the Email log's filters (GET) and resend (POST)."""
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, SearchField, SelectChoice, SelectField
+from wtforms import Form, SearchField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from billing_desk.forms import DayField, at_most
+from billing_desk.forms import DayField, SubmissionKeyField, at_most, strip
 
 from billing_desk.models.outbox import KINDS
 from billing_desk.notifications.outbox import KIND_LABELS
@@ -19,13 +19,9 @@ STATUS_CHOICES = [
 ]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class SendInvoiceForm(FlaskForm):
     # A double-clicked "Send invoice" finds the first email instead of sending a second one.
-    submission_key = HiddenField(validators=[Optional(), at_most(64)])
+    submission_key = SubmissionKeyField()
 
 
 class ResendForm(FlaskForm):
@@ -33,7 +29,7 @@ class ResendForm(FlaskForm):
 
 
 class EmailLogFilterForm(Form):
-    q = SearchField("Recipient or invoice number", filters=[_strip], validators=[at_most(120)])
+    q = SearchField("Recipient or invoice number", filters=[strip], validators=[at_most(120)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="", invalid_choice_message="Pick a status from the list.")
     kind = SelectField("Kind", choices=[SelectChoice("", "Any kind"), *(SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS)], default="",
                        invalid_choice_message="Pick a kind from the list.")

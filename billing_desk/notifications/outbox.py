@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 
 from billing_desk import audit
 from billing_desk.billing.money import format_money
-from billing_desk.billing.states import InvoiceStatus
+from billing_desk.billing.states import InvoiceStatus, is_payable
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue
 from billing_desk.models import EmailOutbox
 from billing_desk.notifications.settings import setting
-from billing_desk.public.links import is_payable
 from billing_desk.timeutil import shown, utcnow
 
 log = logging.getLogger(__name__)

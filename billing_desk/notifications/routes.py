@@ -79,7 +79,7 @@ def _sent_message(row):
     return f"The invoice is being emailed to {row.recipient}.", "success"
 
 
-@bp.post("/invoices/<int:invoice_id>/send-email")
+@bp.post("/invoices/<id:invoice_id>/send-email")
 def send_invoice(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id)
     back = redirect(url_for("invoices.show", invoice_id=invoice.id), 303)
@@ -144,7 +144,7 @@ def email_log():
     ), (200 if valid else 422)
 
 
-@bp.post("/admin/emails/<int:outbox_id>/resend")
+@bp.post("/admin/emails/<id:outbox_id>/resend")
 @admin_required
 def resend(outbox_id):
     db.get_or_404(EmailOutbox, outbox_id)
@@ -208,7 +208,7 @@ def catcher_read(name):
                            message=caught_mail.read_message(_caught_path(name)))
 
 
-@bp.get("/admin/mail-catcher/<name>/attachments/<int:number>")
+@bp.get("/admin/mail-catcher/<name>/attachments/<id:number>")
 @admin_required
 def catcher_attachment(name, number):
     found = caught_mail.attachment(_caught_path(name), number)

@@ -4,15 +4,13 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from billing_desk.billing.states import InvoiceStatus
+from billing_desk.billing.states import InvoiceStatus, is_payable
 from billing_desk.extensions import db
 from billing_desk.jobs.context import job
 from billing_desk.models import EmailOutbox
 from billing_desk.notifications import compose, smtp
 from billing_desk.notifications.outbox import FAILED, QUEUED, SENDING, SENT, SKIPPED, patient_address, retry_delay
 from billing_desk.notifications.settings import setting
-from billing_desk.paystack.sync import obtain_pay_url
-from billing_desk.public.links import is_payable
 from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -127,23 +125,11 @@ def send_outbox_email(outbox_id):
         _finish(outbox_id, SKIPPED, reason, from_statuses=(QUEUED, FAILED))
         return SKIPPED
 
-    pay_url = None
-    if row.kind in ("invoice", "reminder") and is_payable(row.invoice):
-        # The pay link is made here, not in the view, so a slow or unavailable Paystack never holds up the
-        # desk; it counts as a try like any other failure before sending.
-        try:
-            pay_url = obtain_pay_url(row.invoice_id)
-        except Exception as error:
-            db.session.rollback()
-            if _record_failure(outbox_id, f"The Paystack pay link could not be made yet: {error}", claimed=False):
-                raise
-            return FAILED
-
     if not _claim(outbox_id):
         return None  # another job got there first
     row = db.session.get(EmailOutbox, outbox_id)
     try:
-        message = compose.build_message(row, pay_url)
+        message = compose.build_message(row)
     except Exception as error:  # nothing sent yet: safe to try again
         db.session.rollback()
         log.exception("email %s could not be composed", outbox_id)

@@ -1,12 +1,11 @@
 """Patient registration and edit forms: every check the server makes, with messages fit for the desk."""
-import re
 import uuid
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -14,18 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Optional, Regexp, ValidationError
 
-from billing_desk.forms import FORM_OUT_OF_DATE, DayField, at_most
-from billing_desk.models.patient import SEXES
+from billing_desk.forms import DayField, SubmissionKeyField, at_most, fits, strip
+from billing_desk.models.patient import SEXES, Patient
 from billing_desk.patients.phones import InvalidPhone, normalise_phone
 from billing_desk.patients.service import GENERATED_MRN, MRN_PATTERN
 from billing_desk.timeutil import local_today
 
 MAX_AGE_YEARS = 130
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def upper(value):
@@ -38,17 +33,18 @@ def blank_to_none(value):
 
 class PatientForm(FlaskForm):
     first_name = StringField("First name", filters=[strip],
-                             validators=[DataRequired("Enter the first name."), at_most(80)])
+                             validators=[DataRequired("Enter the first name."), fits(Patient.first_name)])
     last_name = StringField("Last name (surname)", filters=[strip],
-                            validators=[DataRequired("Enter the last name."), at_most(80)])
+                            validators=[DataRequired("Enter the last name."), fits(Patient.last_name)])
     sex = SelectField("Sex", choices=[SelectChoice("", "Choose…"), *(SelectChoice(s, SEX_LABELS[s]) for s in SEXES)],
                       validators=[DataRequired("Choose the sex (or “Not known”).")],
                       invalid_choice_message="Choose the sex from the list (or “Not known”).")
-    date_of_birth = DayField("Date of birth", validators=[Optional()])
+    # Any past day: `validate_date_of_birth` explains what is wrong with a very old one.
+    date_of_birth = DayField("Date of birth", validators=[Optional()], earliest=date.min)
     phone = StringField("Phone", filters=[strip], validators=[Optional(), at_most(30)],
                         render_kw={"type": "tel", "autocomplete": "off", "inputmode": "tel"})
     email = EmailField("Email (optional)", filters=[strip, blank_to_none], validators=[
-        Optional(), at_most(254), Email("Enter a valid email address, e.g. name@example.com."),
+        Optional(), fits(Patient.email), Email("Enter a valid email address, e.g. name@example.com."),
     ])
     address = TextAreaField("Address", filters=[strip, blank_to_none], validators=[Optional(), at_most(500)])
     mrn = StringField("Hospital number (MRN)", filters=[strip, upper],
@@ -93,5 +89,4 @@ class PatientForm(FlaskForm):
 
 
 class NewPatientForm(PatientForm):
-    submission_key = HiddenField(default=lambda: str(uuid.uuid4()),
-                                 validators=[DataRequired(FORM_OUT_OF_DATE), Regexp(r"^[0-9a-f-]{36}$", re.I, FORM_OUT_OF_DATE)])
+    submission_key = SubmissionKeyField(default=lambda: str(uuid.uuid4()), required=True)

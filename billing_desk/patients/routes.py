@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_login import current_user
 
 from billing_desk.accounts.ledger import summaries
+from billing_desk.bounds import page_number
 from billing_desk.extensions import db
 from billing_desk.models import Patient
 from billing_desk.patients import service
@@ -21,7 +22,7 @@ def _sex_label(sex):
 @bp.get("/")
 def index():
     q = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     pagination = service.search_patients(q, page)
     # Search as you type asks for the results alone (X-Requested-With), and swaps them into the page.
     template = "patients/_results.html" if request.headers.get("X-Requested-With") == "fetch" else "patients/index.html"
@@ -68,7 +69,7 @@ def new():
     return redirect(url_for(".show", patient_id=patient.id))
 
 
-@bp.get("/<int:patient_id>")
+@bp.get("/<id:patient_id>")
 def show(patient_id):
     patient = db.get_or_404(Patient, patient_id)
     views = current_app.view_functions
@@ -80,7 +81,7 @@ def show(patient_id):
     )
 
 
-@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:patient_id>/edit", methods=["GET", "POST"])
 def edit(patient_id):
     patient = db.get_or_404(Patient, patient_id)
     form = PatientForm(obj=patient)

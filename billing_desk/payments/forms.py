@@ -4,21 +4,16 @@ It only turns typed text into `PaymentDetails`; whether the invoice can take the
 balance, tendered ≥ amount) is decided by `billing.payments.record_payment`.
 """
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Optional, Regexp
+from wtforms import RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired
 
 from billing_desk.billing.money import InvalidAmount, parse_amount
 from billing_desk.billing.payments import PaymentDetails
-from billing_desk.forms import FORM_OUT_OF_DATE, at_most
+from billing_desk.forms import SubmissionKeyField, at_most, strip
 from billing_desk.models.payment import CHANNEL_LABELS
 
 CASH, TRANSFER = "cash", "transfer"
 MAX_REFERENCE = 100  # Payment.reference
-
-
-def _strip(value):
-    """Trim typed text and drop NUL characters, which no database column accepts."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class DeskPaymentForm(FlaskForm):
@@ -26,16 +21,16 @@ class DeskPaymentForm(FlaskForm):
                          default=CASH,
                          validators=[InputRequired("Choose cash or bank transfer.")],
                          invalid_choice_message="Choose cash or bank transfer.")
-    amount = StringField("Amount paid", filters=[_strip], render_kw={
+    amount = StringField("Amount paid", filters=[strip], render_kw={
         "inputmode": "decimal", "autocomplete": "off", "data-shortcut": "a",
         "data-shortcut-label": "Go to the payment amount (filled in with the balance)"})
-    tendered = StringField("Cash tendered (cash only)", filters=[_strip],
+    tendered = StringField("Cash tendered (cash only)", filters=[strip],
                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    reference = StringField("Transfer reference (bank transfer only)", filters=[_strip],
+    reference = StringField("Transfer reference (bank transfer only)", filters=[strip],
                             validators=[at_most(MAX_REFERENCE)], render_kw={"autocomplete": "off"})
     # A fresh uuid4 per rendered form, stored in the unique `Payment.submission_key`: a double-clicked
     # submit finds the payment the first click made.
-    submission_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message=FORM_OUT_OF_DATE)])
+    submission_key = SubmissionKeyField()
 
     def validate(self, extra_validators=None):
         """Fields first, then the amounts parsed into minor units (`self.amount_minor`, `self.tendered_minor`)."""

@@ -7,19 +7,19 @@ from flask_login import current_user
 from billing_desk import pdf
 from billing_desk.billing.money import format_money, to_major_text
 from billing_desk.billing.payments import PaymentRefused
+from billing_desk.billing.states import is_payable
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import ID, MAX_ID
+from billing_desk.invoices.routes import ID
 from billing_desk.models import Invoice, Payment
 from billing_desk.notifications import outbox
 from billing_desk.notifications.compose import invoice_pdf as invoice_pdf_file
 from billing_desk.payments.forms import DeskPaymentForm
 from billing_desk.payments.service import count_receipt_print, take_desk_payment
-from billing_desk.public.links import is_payable
 from billing_desk.shifts.service import open_shift_of
 
 bp = Blueprint("payments", __name__)
 
-PAYMENT_ID = f"<int(max={MAX_ID}):payment_id>"
+PAYMENT_ID = "<id:payment_id>"
 PAPER_LABELS = {"a4": "A4", "roll": "80 mm roll"}
 
 
@@ -55,7 +55,7 @@ def new(invoice_id):
         try:
             payment, email, is_new = take_desk_payment(
                 invoice.id, form.details(currency=invoice.currency, received_by_id=current_user.id),
-                actor_id=current_user.id,
+                actor_id=current_user.id, require_open_shift=current_app.config["REQUIRE_OPEN_SHIFT"],
             )
         except PaymentRefused as refused:
             db.session.rollback()
@@ -97,7 +97,7 @@ def print_receipt(payment_id, paper):
     return redirect(url_for(".receipt", payment_id=payment.id, paper=paper, copy=copy_number), 303)
 
 
-@bp.get(f"/payments/{PAYMENT_ID}/receipt/<any(a4, roll):paper>/<int(min=1):copy>")
+@bp.get(f"/payments/{PAYMENT_ID}/receipt/<any(a4, roll):paper>/<id:copy>")
 def receipt(payment_id, paper, copy):
     """The printable HTML receipt of one counted print; the page opens the browser's print dialog.
 

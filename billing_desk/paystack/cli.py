@@ -11,7 +11,7 @@ paystack_cli = click.Group("paystack", help="Paystack housekeeping.")
               help="The hospital's day (TIMEZONE) to reconcile, e.g. 2026-11-20.")
 def reconcile_command(day):
     """Verify that day's pending payment requests, then compare card payments with Paystack's."""
-    from billing_desk.paystack.client import PaystackError
+    from billing_desk.paystack.errors import PaystackError
     from billing_desk.paystack.reconcile import reconcile_day
 
     try:

@@ -4,9 +4,11 @@ One `requests.Session` per app and process (connection reuse; rebuilt after a fo
 key from the app config, explicit (connect, read) timeouts, Paystack's envelope `{status, message, data,
 meta}` unwrapped, and failures turned into typed errors whose text a cashier can read:
 
-- `PaystackUnavailable` — no usable answer (connection error, timeout, 5xx, rate limit after retries).
-  `outcome_unknown` is True when a write may have happened anyway (the request may have reached Paystack):
-  `PaystackTimeout` is the usual case. Callers must look the object up before creating it again.
+- `PaystackUnavailable` — no usable answer: "Paystack is not answering" (connection error, timeout, rate
+  limit after retries). `PaystackServerError`, a kind of it, is Paystack *answering* with an error (5xx):
+  the words say so, so nobody goes looking for a network fault. `outcome_unknown` is True when a write may
+  have happened anyway (the request may have reached Paystack): `PaystackTimeout` is the usual case.
+  Callers must look the object up before creating it again.
 - `PaystackRejected` — Paystack answered 4xx (or `status: false`) with its own message: nothing was done.
   `PaystackNotFound` (404) and `PaystackAuthError` (401, a configuration problem) are kinds of it.
 
@@ -25,6 +27,15 @@ import requests
 from flask import current_app
 from urllib3.exceptions import NewConnectionError
 
+from billing_desk.paystack.errors import (
+    PaystackAuthError,
+    PaystackNotFound,
+    PaystackRejected,
+    PaystackServerError,
+    PaystackTimeout,
+    PaystackUnavailable,
+)
+
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "paystack_client"
@@ -34,44 +45,6 @@ DEFAULTS = {
     "PAYSTACK_RETRY_MAX_WAIT": 5.0,  # longest a 429 is waited out inside a call (it runs in a request)
 }
 USER_AGENT = "billing-desk/1 (+requests)"
-
-
-class PaystackError(Exception):
-    """Anything that went wrong talking to Paystack. `str()` is fit for a cashier; `detail` is for the log."""
-
-    default_message = "Paystack could not complete the request."
-
-    def __init__(self, message=None, *, detail=None, status_code=None, paystack_message=None):
-        super().__init__(message or self.default_message)
-        self.detail = detail
-        self.status_code = status_code
-        self.paystack_message = paystack_message
-
-
-class PaystackUnavailable(PaystackError):
-    default_message = "Paystack is not answering just now. Please try again in a minute."
-
-    def __init__(self, message=None, *, outcome_unknown=False, **kwargs):
-        super().__init__(message, **kwargs)
-        self.outcome_unknown = outcome_unknown
-
-
-class PaystackTimeout(PaystackUnavailable):
-    """Paystack did not answer in time: a create may or may not have happened (`outcome_unknown`)."""
-
-    default_message = "Paystack did not answer in time. Please try again in a minute."
-
-
-class PaystackRejected(PaystackError):
-    """Paystack answered and refused; `paystack_message` is its own words."""
-
-
-class PaystackNotFound(PaystackRejected):
-    default_message = "Paystack does not know that record."
-
-
-class PaystackAuthError(PaystackRejected):
-    default_message = "The desk's Paystack key was refused. Please tell an administrator."
 
 
 def _path(*parts):
@@ -200,7 +173,8 @@ class PaystackClient:
             )
         if status == 429 or status >= 500:
             log.warning("paystack %s", detail)
-            raise PaystackUnavailable(
+            kind = PaystackUnavailable if status == 429 else PaystackServerError
+            raise kind(
                 detail=detail, status_code=status, paystack_message=paystack_message,
                 outcome_unknown=method != "GET" and status != 429,
             )

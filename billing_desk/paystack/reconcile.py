@@ -11,8 +11,11 @@ from sqlalchemy import select
 from billing_desk.billing.money import CURRENCIES, format_money
 from billing_desk.extensions import db
 from billing_desk.models import Payment, PaymentReview, Refund
-from billing_desk.paystack import apply, sweep
-from billing_desk.paystack.client import PaystackNotFound, PaystackRejected, get_client
+from billing_desk.paystack import sweep
+from billing_desk.paystack.charges import payment_for_reference
+from billing_desk.paystack.client import get_client
+from billing_desk.paystack.coerce import as_int
+from billing_desk.paystack.errors import PaystackNotFound, PaystackRejected
 from billing_desk.timeutil import days_span_utc
 
 PER_PAGE = 100
@@ -68,7 +71,7 @@ def paystack_transactions(start, end):
         for item in items:
             if item.get("reference"):
                 found[str(item["reference"])] = item
-        page_count = apply.as_int((meta or {}).get("pageCount")) or 1
+        page_count = as_int((meta or {}).get("pageCount")) or 1
         if page >= page_count or not items:
             break
     return found
@@ -106,8 +109,8 @@ def reconcile_day(day, zone=None):
     result.ours, result.theirs = len(ours), len(theirs)
 
     for reference, transaction in sorted(theirs.items()):
-        amount = apply.as_int(transaction.get("amount"))
-        payment = ours.get(reference) or apply.payment_for_reference(reference)
+        amount = as_int(transaction.get("amount"))
+        payment = ours.get(reference) or payment_for_reference(reference)
         if payment is None:
             review = db.session.execute(
                 select(PaymentReview).where(PaymentReview.paystack_reference == reference)
@@ -117,7 +120,7 @@ def reconcile_day(day, zone=None):
             result.differences.append(
                 Difference(reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk: {state}", action)
             )
-        elif payment.amount_minor != amount and payment.amount_minor != apply.as_int(transaction.get("requested_amount")):
+        elif payment.amount_minor != amount and payment.amount_minor != as_int(transaction.get("requested_amount")):
             result.differences.append(Difference(
                 reference, f"Paystack {_money(amount, transaction.get('currency'))} — desk "
                 f"{_money(payment.amount_minor, payment.currency)} (payment {payment.id}, invoice {payment.invoice.number})",

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from billing_desk.auth.access import admin_required, public
 from billing_desk.extensions import csrf, db
+from billing_desk.inputs import raw_body
 from billing_desk.jobs import dead_letters, enqueue
 from billing_desk.models import WebhookEvent
-from billing_desk.paystack import tasks, webhooks
+from billing_desk.paystack import retire, tasks, webhooks  # noqa: F401  (retire: registers the listener that withdraws stale requests)
 
 bp = Blueprint("paystack", __name__, url_prefix="/paystack")
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class ReprocessForm(FlaskForm):
 
 @bp.post("/webhook")
 @public
+@raw_body
 @csrf.exempt
 def webhook():
     """Store the event and acknowledge at once; a worker applies it (Paystack retries anything but a 200)."""
@@ -67,7 +69,7 @@ def events():
     )
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 @admin_required
 def event(event_id):
     """One event with its raw body as Paystack sent it."""
@@ -79,7 +81,7 @@ def event(event_id):
     return render_template("paystack/event.html", event=stored, body=body, form=ReprocessForm())
 
 
-@bp.post("/events/<int:event_id>/reprocess")
+@bp.post("/events/<id:event_id>/reprocess")
 @admin_required
 def reprocess(event_id):
     db.get_or_404(WebhookEvent, event_id, description="There is no such webhook event.")

@@ -1,4 +1,4 @@
-"""Background jobs for Paystack: apply a stored webhook event, send a refund, run the sweep.
+"""Background jobs for Paystack: apply a stored webhook event, send a refund. (The sweep's job is in `sweep`.)
 
 Each takes ids, is idempotent, commits its own work and lets failures raise (RQ retries them; the stored
 rows let the sweep pick up anything RQ gave up on).
@@ -14,8 +14,11 @@ from billing_desk.extensions import db
 from billing_desk.jobs import dead_letters
 from billing_desk.jobs.context import job
 from billing_desk.models import Refund, WebhookEvent
-from billing_desk.paystack import apply
-from billing_desk.paystack.client import PaystackRejected, get_client
+from billing_desk.jobs.after_commit import commit
+from billing_desk.paystack import events, outcomes
+from billing_desk.paystack.coerce import as_int
+from billing_desk.paystack.client import get_client
+from billing_desk.paystack.errors import PaystackRejected
 from billing_desk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ def apply_webhook_event(event_id):
 
     A failure rolls back, records the error on the event (which stays unprocessed) and raises, so RQ retries.
     """
-    return _apply_locked(event_id, lambda payload, eid: apply.apply_event(payload["event"], payload["data"], eid))
+    return _apply_locked(event_id, lambda payload, eid: events.apply_event(payload["event"], payload["data"], eid))
 
 
 @job
@@ -42,8 +45,8 @@ def recheck_unlinked_charge(event_id):
     linked to a payment request, otherwise flag it for review."""
     return _apply_locked(
         event_id,
-        lambda payload, eid: apply.handle_charge_success(payload["data"], eid, flag_if_unlinked=True),
-        redo_outcome=apply.WAITING,
+        lambda payload, eid: events.handle_charge_success(payload["data"], eid, flag_if_unlinked=True),
+        redo_outcome=outcomes.WAITING,
     )
 
 
@@ -66,10 +69,9 @@ def _apply_locked(event_id, action, redo_outcome=None):
     name = event.event
     event.attempts += 1
     event.outcome = outcome.name
-    event.error = outcome.detail if outcome.name in (apply.REVIEW, apply.WAITING) else None
+    event.error = outcome.detail if outcome.name in (outcomes.REVIEW, outcomes.WAITING) else None
     event.processed_at = utcnow()
-    db.session.commit()
-    apply.dispatch_receipts(outcome)
+    commit()  # and start the receipts (and request retirements) the event's bookings collected
     log.info("webhook event %s (%s): %s — %s", event_id, name, outcome.name, outcome.detail)
     return outcome.name
 
@@ -122,18 +124,10 @@ def submit_refund(refund_id):
         log.warning("refund %s: POST /refund not confirmed (%s); not retried", refund_id, error)
         return refund_service.SUBMITTING
     refund = db.session.get(Refund, refund_id, with_for_update=True)
-    refund.paystack_refund_id = apply.as_int(created.get("id"))
+    refund.paystack_refund_id = as_int(created.get("id"))
     refund.error = None
     status = str(created.get("status") or refund_service.PENDING)
     if status in refund_service.STATUS_RANK:
         refund_service.advance_status(refund, status)
     db.session.commit()
     return refund.status
-
-
-@job
-def run_sweep():
-    """The periodic sweep as a job (see `sweep.run`)."""
-    from billing_desk.paystack import sweep
-
-    return sweep.run()

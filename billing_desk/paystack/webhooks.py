@@ -7,6 +7,7 @@ Each event is stored once under a dedupe key built from the event name and the i
 import hashlib
 import json
 import logging
+import math
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 BAD_SIGNATURE_COUNTER = "paystack.webhooks.bad_signatures"
 MAX_KEY_LENGTH = 255
 REOPEN_AUDIT_FIELDS = ("outcome", "processed_at", "error")
+# Stored as processed with this outcome and the reason: applying it could only fail, so it is never retried.
+UNPROCESSABLE = "unprocessable"
+MAX_EVENT_NAME = 60  # WebhookEvent.event
+MAX_BIGINT = 2**63 - 1  # the widest integer column Paystack's ids and amounts land in
+MAX_REFERENCE = 100  # Payment.paystack_reference, the longest column a Paystack reference is kept in
+REFERENCE_KEYS = ("reference", "request_code", "offline_reference", "transaction_reference", "refund_reference",
+                  "invoice_code", "customer_code", "domain", "status", "currency")
 
 
 class InvalidPayload(ValueError):
@@ -44,6 +52,44 @@ def parse(raw_body):
     if not isinstance(payload.get("data"), dict):
         raise InvalidPayload("no data object")
     return payload
+
+
+def _impossible(value, path):
+    """Why `value` (found at `path`) cannot be stored, or None: a NUL character, an integer wider than a
+    bigint, or a number that is not finite."""
+    if isinstance(value, str):
+        return f"{path} contains a NUL character" if "\x00" in value else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{path} is a number too large to be a Paystack id or amount" if abs(value) > MAX_BIGINT else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is not a finite number"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = _impossible(key, f"{path} key") or _impossible(item, f"{path}.{key}")
+        if problem:
+            return problem
+    return None
+
+
+def impossible_values(payload):
+    """Why a correctly signed event can never be applied, in words for the events page; None when it can be."""
+    event = payload["event"]
+    if len(event) > MAX_EVENT_NAME:
+        return f"the event name is longer than {MAX_EVENT_NAME} characters"
+    problem = _impossible(event, "the event name") or _impossible(payload["data"], "data")
+    if problem:
+        return problem
+    for key in REFERENCE_KEYS:
+        value = payload["data"].get(key)
+        if isinstance(value, str) and len(value) > MAX_REFERENCE:
+            return f"data.{key} is longer than {MAX_REFERENCE} characters"
+    return None
+
+
+def _storable(text):
+    return text.replace("\x00", "\ufffd")
 
 
 def _text(value):
@@ -95,16 +141,22 @@ def store(raw_body, payload):
     """Insert the event, or count a duplicate of it, in one statement. Returns (event_id, is_new, processed).
 
     One upsert (`ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = duplicates + 1`) keeps the hot path to a
-    single round trip and makes two simultaneous deliveries of one event safe. The caller commits.
+    single round trip and makes two simultaneous deliveries of one event safe. The caller commits. An event
+    with impossible values (`impossible_values`) is stored already processed, as unprocessable: never retried.
     """
+    now = utcnow()
     values = {
-        "event": payload["event"][:60],
-        "dedupe_key": dedupe_key(payload),
+        "event": _storable(payload["event"][:MAX_EVENT_NAME]),
+        "dedupe_key": _storable(dedupe_key(payload)),
         "body": raw_body.decode("utf-8"),
-        "received_at": utcnow(),
+        "received_at": now,
         "attempts": 0,
         "duplicates": 0,
     }
+    problem = impossible_values(payload)
+    if problem:
+        log.warning("paystack webhook stored as unprocessable: %s", problem)
+        values.update(processed_at=now, outcome=UNPROCESSABLE, error=f"Cannot be applied: {problem}.")
     dialect = db.session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):
         return _store_portably(values)

@@ -1,5 +1,8 @@
 """The links we give patients: a signed link to their invoice page, and Paystack's hosted pay page.
 
+Emails and reminders carry only the signed link; Paystack's pay page is reached through the page's pay
+button, for the request of the balance at that moment (so an old link never offers an old amount).
+
 A signed link names one invoice and expires after `PUBLIC_LINK_MAX_AGE_DAYS`; it is signed with the app's
 `SECRET_KEY` and its own salt, so no other signed value of the app can be replayed as one.
 """
@@ -7,11 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from billing_desk.billing import states
-from billing_desk.extensions import db
-from billing_desk.models import PaymentRequest
+from billing_desk.bounds import MAX_ID
 
 SALT = "billing-desk.public-invoice-link.v1"
 SECONDS_PER_DAY = 86400
@@ -42,9 +42,10 @@ def invoice_id_from_token(token):
         raise LinkExpired() from None
     except BadSignature:
         raise LinkInvalid() from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("invoice"), int):
-        raise LinkInvalid()
-    return payload["invoice"]
+    invoice_id = payload.get("invoice") if isinstance(payload, dict) else None
+    if isinstance(invoice_id, bool) or not isinstance(invoice_id, int) or not 1 <= invoice_id <= MAX_ID:
+        raise LinkInvalid()  # even correctly signed, a number no row can have names nothing
+    return invoice_id
 
 
 def public_url(endpoint, **values):
@@ -60,27 +61,3 @@ def public_invoice_url(invoice_id):
 
 def pay_url(request_code):
     return current_app.config["PAYSTACK_PAY_URL_BASE"] + request_code
-
-
-def is_payable(invoice):
-    return states.InvoiceStatus(invoice.status) in states.PAYABLE and invoice.balance_due_minor > 0
-
-
-def live_pay_url(invoice):
-    """The pay link of a pending Paystack request for exactly the balance due, or None. Never calls Paystack."""
-    if not is_payable(invoice):
-        return None
-    code = db.session.execute(
-        select(PaymentRequest.request_code)
-        .where(
-            PaymentRequest.invoice_id == invoice.id,
-            PaymentRequest.status == "pending",
-            PaymentRequest.request_code.is_not(None),
-            PaymentRequest.amount_minor == invoice.balance_due_minor,
-            PaymentRequest.currency == invoice.currency,
-        )
-        .order_by(PaymentRequest.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return pay_url(code) if code else None
-

@@ -9,13 +9,14 @@ from flask import Blueprint, Response, redirect, render_template, url_for
 from sqlalchemy import select
 
 from billing_desk.auth.access import public
-from billing_desk.billing.states import LABELS
+from billing_desk.billing.states import LABELS, S, is_payable
 from billing_desk.extensions import db, limiter
 from billing_desk.models import Invoice, Payment
 from billing_desk.notifications.compose import invoice_pdf, receipt_pdf
 from billing_desk.notifications.settings import setting
-from billing_desk.paystack import sync
-from billing_desk.paystack.client import PaystackError
+from billing_desk.paystack.errors import PaystackError
+from billing_desk.paystack.creation import SyncRefused, ensure_payment_request
+from billing_desk.paystack.reviews import open_review_total
 from billing_desk.public import links
 
 bp = Blueprint("public", __name__, url_prefix="/p")
@@ -26,10 +27,9 @@ rate_limited = limiter.limit(lambda: setting("PUBLIC_LINK_RATE_LIMIT"))
 
 @bp.after_request
 def _private_headers(response):
-    # The token is the key to the page: keep it out of caches, search engines and Referer headers
-    # (the Pay online button leaves for Paystack).
+    # The token is the key to the page: keep it out of caches and search engines. (Referer headers never
+    # carry it off the site: `security.py` sends Referrer-Policy: same-origin on every page.)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -65,8 +65,20 @@ def _render(invoice, token, *, problem=None, status=200):
     ).all()
     return render_template(
         "public/invoice.html", invoice=invoice, token=token, payments=payments, status_words=LABELS[invoice.status],
-        payable=links.is_payable(invoice), pay_url=links.live_pay_url(invoice), problem=problem,
+        payable=is_payable(invoice), settled_words=_settled_words(invoice), problem=problem,
+        in_review_minor=open_review_total(invoice.id),
     ), status
+
+
+def _settled_words(invoice):
+    """What a patient reads instead of a pay button on an invoice that takes no payment."""
+    if invoice.status == S.VOID:
+        return "This invoice was cancelled by the hospital. Nothing is owed on it."
+    if invoice.status in (S.PARTIALLY_REFUNDED, S.REFUNDED):
+        return "This invoice has been settled and refunded in part or in full. Nothing more is owed on it."
+    if invoice.balance_due_minor == 0:
+        return "This invoice is paid in full. Thank you — nothing more is owed."
+    return None
 
 
 def _pdf_response(filename, data):
@@ -88,7 +100,7 @@ def invoice_document(token):
     return _pdf_response(*invoice_pdf(_invoice(token)))
 
 
-@bp.get("/<token>/receipts/<int:payment_id>.pdf")
+@bp.get("/<token>/receipts/<id:payment_id>.pdf")
 @public
 @rate_limited
 def receipt_document(token, payment_id):
@@ -103,21 +115,19 @@ def receipt_document(token, payment_id):
 @public
 @rate_limited
 def pay(token):
-    """Send the patient to Paystack's pay page, creating the payment request if there is no live one."""
+    """Send the patient to Paystack's pay page for the balance owed right now (a new request when the balance
+    changed since the last one; the old one is withdrawn first)."""
     invoice = _invoice(token)
-    if not links.is_payable(invoice):
+    if not is_payable(invoice):
         return redirect(url_for(".invoice", token=token), 303)
-    url = links.live_pay_url(invoice)
-    if url is None:
-        try:
-            url = sync.obtain_pay_url(invoice.id)
-        except (PaystackError, sync.SyncRefused):  # the patient gets a page, not an error
-            db.session.rollback()
-            log.exception("public pay link for invoice %s could not be made", invoice.id)
-            return _render(
-                db.session.get(Invoice, invoice.id), token, status=503,
-                problem="Online payment is not available just now. Please try again in a few minutes, "
-                        "or pay at the hospital's billing desk.",
-            )
-        db.session.commit()
-    return redirect(url, 303)
+    try:
+        payment_request = ensure_payment_request(invoice.id)
+    except (PaystackError, SyncRefused):  # the patient gets a page, not an error
+        db.session.rollback()
+        log.exception("public pay link for invoice %s could not be made", invoice.id)
+        return _render(
+            db.session.get(Invoice, invoice.id), token, status=503,
+            problem="Online payment is not available just now. Please try again in a few minutes, "
+                    "or pay at the hospital's billing desk.",
+        )
+    return redirect(links.pay_url(payment_request.request_code), 303)

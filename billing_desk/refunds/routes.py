@@ -11,9 +11,11 @@ from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
 from billing_desk.jobs import enqueue
+from billing_desk.jobs.after_commit import commit
 from billing_desk.models import Invoice, Payment, PaymentReview, Refund
+from billing_desk.paystack.review_actions import ReviewRefused, actions_for, resolve_review
+from billing_desk.paystack.reviews import KINDS as REVIEW_KINDS
 from billing_desk.refunds.forms import RefundForm, ResolveReviewForm
-from billing_desk.refunds.service import REVIEW_KINDS, ReviewRefused, resolve_review
 
 bp = Blueprint("refunds", __name__)
 require_admin_for_blueprint(bp)
@@ -35,7 +37,7 @@ def refund_status_label(status):
     return refund_service.LABELS.get(status, status)
 
 
-@bp.route("/payments/<int:payment_id>/refund", methods=["GET", "POST"])
+@bp.route("/payments/<id:payment_id>/refund", methods=["GET", "POST"])
 def new(payment_id):
     payment = db.get_or_404(Payment, payment_id, description="There is no such payment.")
     form = RefundForm(methods=refund_service.methods_for(payment))
@@ -99,26 +101,24 @@ def reviews():
         show = "open"
         query = query.where(PaymentReview.status == "open")
     page = db.paginate(query, per_page=50, error_out=False)
-    invoice_ids = {review.invoice_id for review in page.items if review.invoice_id}
-    numbers = dict(db.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))).all())
     return render_template(
         "refunds/reviews.html", page=page, show=show, kinds=REVIEW_KINDS, form=ResolveReviewForm(),
-        invoice_numbers=numbers,
+        **_review_page_data(page),
     )
 
 
-@bp.post("/admin/reviews/<int:review_id>/resolve")
+@bp.post("/admin/reviews/<id:review_id>/resolve")
 def resolve(review_id):
     db.get_or_404(PaymentReview, review_id)
     form = ResolveReviewForm()
     if form.validate_on_submit():
         try:
-            resolve_review(review_id, form.note.data, actor_id=current_user.id)
+            resolve_review(review_id, form.action.data, form.note.data, actor_id=current_user.id)
         except ReviewRefused as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return redirect(url_for("refunds.reviews"))
-        db.session.commit()
+        commit()  # and start the receipt of money booked from review
         flash("Review resolved.", "info")
         return redirect(url_for("refunds.reviews"))
     page = db.paginate(
@@ -126,5 +126,13 @@ def resolve(review_id):
         per_page=50, error_out=False,
     )
     return render_template(
-        "refunds/reviews.html", page=page, show="open", kinds=REVIEW_KINDS, form=form, failed_review=review_id
+        "refunds/reviews.html", page=page, show="open", kinds=REVIEW_KINDS, form=form, failed_review=review_id,
+        **_review_page_data(page),
     ), 422
+
+
+def _review_page_data(page):
+    """The invoice numbers the listed reviews name, and the actions each one offers now."""
+    invoice_ids = {review.invoice_id for review in page.items if review.invoice_id}
+    numbers = dict(db.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))).all())
+    return {"invoice_numbers": numbers, "actions": {review.id: actions_for(review) for review in page.items}}

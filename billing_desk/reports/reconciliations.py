@@ -23,7 +23,7 @@ HISTORY_SHOWN = 60
 
 def run_and_store(day, *, started_by_id):
     """Reconcile `day`, store the result (commits) and return the stored run."""
-    from billing_desk.paystack.client import PaystackError
+    from billing_desk.paystack.errors import PaystackError
     from billing_desk.paystack.reconcile import reconcile_day
 
     run = ReconciliationRun(day=day, started_by_id=started_by_id, started_at=utcnow(), differences=[], errors=[])

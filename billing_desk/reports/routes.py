@@ -119,7 +119,7 @@ def reconciliation():
                            labels=reconciliations.RESULT_LABELS), status
 
 
-@bp.get("/reconciliation/<int(max=2147483647):run_id>")
+@bp.get("/reconciliation/<id:run_id>")
 def reconciliation_run(run_id):
     run = db.get_or_404(ReconciliationRun, run_id, description="There is no such reconciliation.")
     return render_template("reports/reconciliation_run.html", run=run, labels=reconciliations.RESULT_LABELS)

@@ -1,24 +1,21 @@
 """Shift forms: they turn typed text into minor units and note counts; the rules live in `shifts.service`."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, InvalidAmount, parse_amount
-from billing_desk.forms import CURRENCY_MESSAGE, DayField, WholeNumberField, at_most
+from billing_desk.bounds import parse_id
+from billing_desk.forms import CURRENCY_MESSAGE, DayField, SubmissionKeyField, WholeNumberField, at_most, strip
 from billing_desk.shifts.service import DENOMINATIONS, counted_from_notes
 
 MAX_REASON = 1000
 MAX_NOTES_OF_ONE_KIND = 100_000
 
 
-def _strip(value):
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
 class OpenShiftForm(FlaskForm):
-    submission_key = HiddenField(validators=[Optional(), at_most(64)])
+    submission_key = SubmissionKeyField()
     opening_float = StringField(
-        "Opening float (cash in the drawer now)", filters=[_strip], render_kw={"inputmode": "decimal"}
+        "Opening float (cash in the drawer now)", filters=[strip], render_kw={"inputmode": "decimal"}
     )
     currency = SelectField("Currency", choices=[SelectChoice(c) for c in CURRENCIES], default=DEFAULT_CURRENCY,
                            invalid_choice_message=CURRENCY_MESSAGE)
@@ -36,10 +33,10 @@ class CloseShiftForm(FlaskForm):
     Note fields are named `notes_<face>` and added per currency by `close_form_for`.
     """
 
-    submission_key = HiddenField(validators=[Optional(), at_most(64)])
-    counted = StringField("Counted cash (total)", filters=[_strip], render_kw={"inputmode": "decimal"})
+    submission_key = SubmissionKeyField()
+    counted = StringField("Counted cash (total)", filters=[strip], render_kw={"inputmode": "decimal"})
     reason = TextAreaField(
-        "Reason for any difference", filters=[_strip], validators=[Optional(), at_most(MAX_REASON)]
+        "Reason for any difference", filters=[strip], validators=[Optional(), at_most(MAX_REASON)]
     )
 
     def note_fields(self):
@@ -101,7 +98,7 @@ def close_form_for(currency, **kwargs):
 
 
 class SignOffForm(FlaskForm):
-    note = TextAreaField("Sign-off note (optional)", filters=[_strip], validators=[Optional(), at_most(MAX_REASON)])
+    note = TextAreaField("Sign-off note (optional)", filters=[strip], validators=[Optional(), at_most(MAX_REASON)])
 
 
 STATUS_FILTERS = [SelectChoice("", "Any status"), SelectChoice("open", "Open"),
@@ -121,6 +118,6 @@ class ShiftFilterForm(FlaskForm):
     opened_to = DayField("Opened to", validators=[Optional()])
 
     def validate_cashier(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and parse_id(field.data) is None:
             raise ValidationError("Pick a cashier from the list.")
 

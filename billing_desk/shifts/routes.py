@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
+from billing_desk.bounds import parse_id
 from billing_desk.extensions import db
 from billing_desk.models import Shift, Staff
 from billing_desk.shifts import report, service
@@ -19,7 +20,7 @@ from billing_desk.timeutil import day_start_utc, shown
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")
 
 PER_PAGE = 25
-ID = f"<int(max={2**31 - 1}):shift_id>"
+ID = "<id:shift_id>"
 
 
 @bp.app_template_filter("variance_words")
@@ -103,7 +104,7 @@ def index():
 
 def _filtered(query, form):
     if "cashier" in form and form.cashier.data:
-        query = query.where(Shift.staff_id == int(form.cashier.data))
+        query = query.where(Shift.staff_id == parse_id(form.cashier.data))
     if form.status.data == "open":
         query = query.where(Shift.closed_at.is_(None))
     elif form.status.data == "closed":

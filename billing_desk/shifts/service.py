@@ -48,16 +48,16 @@ def open_shift_of(staff_id, *, lock=False):
     return db.session.execute(query).scalar_one_or_none()
 
 
-def payment_shift_id(channel, received_by_id):
+def payment_shift_id(channel, received_by_id, require_open_shift):
     """The shift a payment belongs to: the receiving staff member's open shift (None if there is none).
 
     Returns ``(shift_id, required)``: `required` says the payment must be refused without a shift — a
-    cash or transfer payment taken by a signed-in staff member while REQUIRE_OPEN_SHIFT is on.
+    cash or transfer payment taken by a signed-in staff member under the `require_open_shift` policy.
     """
     if received_by_id is None:
         return None, False
     shift = open_shift_of(received_by_id, lock=True)
-    required = current_app.config["REQUIRE_OPEN_SHIFT"] and channel in DESK_CHANNELS
+    required = require_open_shift and channel in DESK_CHANNELS
     return (shift.id if shift else None), required
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Payment, Staff, Terminal
-from billing_desk.paystack.client import PaystackError, get_client
+from billing_desk.paystack.client import get_client
+from billing_desk.paystack.errors import PaystackError
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def check_terminals(shift, end):
                 theirs = paystack_transactions(terminal.terminal_id, shift.opened_at, end)
             except PaystackError as error:
                 log.warning("shift %s: Paystack check of terminal %s failed: %s", shift.id, terminal.terminal_id, error)
+                row["result"] = f"{COULD_NOT_CHECK}: {error}"
             else:
                 row["paystack_minor"], row["result"] = _compare(payments, theirs)
         rows.append(row)

@@ -9,8 +9,8 @@ from flask_login import current_user
 from billing_desk.accounts.documents import statement_pdf
 from billing_desk.accounts.statement import build_statement
 from billing_desk.billing.money import to_major_text
+from billing_desk.bounds import page_number
 from billing_desk.extensions import db
-from billing_desk.invoices.routes import MAX_ID, MAX_PAGE
 from billing_desk.models import Patient
 from billing_desk.notifications import outbox
 from billing_desk.reports.tables import escape_cell
@@ -20,7 +20,7 @@ from billing_desk.timeutil import local_today
 
 bp = Blueprint("statements", __name__)
 
-PATIENT_ID = f"<int(max={MAX_ID}):patient_id>"
+PATIENT_ID = "<id:patient_id>"
 
 
 def _period():
@@ -79,7 +79,7 @@ def _supervisors_only():
 def aging_report():
     _supervisors_only()
     today = local_today()
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     count = aging.patients_with_balance(today)
     return render_template(
         "statements/aging.html", rows=aging.aging_rows(today, page=page), totals=aging.totals_by_currency(today),

@@ -1,20 +1,16 @@
 """Terminal forms: an administrator's edit of one terminal, and the cashier's "Charge on terminal"."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from billing_desk.forms import at_most
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from billing_desk.forms import SubmissionKeyField, at_most, strip
 
 
 class TerminalForm(FlaskForm):
     """One terminal's row on the Terminals page; a prefix per terminal keeps the field ids unique."""
 
-    name = StringField("Name", filters=[_strip], validators=[DataRequired("Give the terminal a name."), at_most(80)])
-    desk = StringField("Desk", filters=[_strip], validators=[Optional(), at_most(80)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired("Give the terminal a name."), at_most(80)])
+    desk = StringField("Desk", filters=[strip], validators=[Optional(), at_most(80)])
     active = BooleanField("In use (cashiers can charge on it)")
 
     @classmethod
@@ -40,7 +36,7 @@ class ChargeForm(FlaskForm):
     """Which terminal the patient pays on. `submission_key` makes a double click open the first push."""
 
     terminal = SelectField("Terminal", coerce=_terminal_id, validate_choice=False)
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, terminals=(), **kwargs):
         # The prefix keeps the ids unique on the invoice page, which carries other forms' hidden fields too.

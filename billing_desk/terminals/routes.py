@@ -7,25 +7,27 @@ from flask_login import current_user
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
+from billing_desk.jobs.after_commit import commit
 from billing_desk.invoices.routes import render_invoice_page as render_invoice
 from billing_desk.models import Invoice, Terminal, TerminalPush
-from billing_desk.paystack import sync
-from billing_desk.paystack.client import PaystackError
+from billing_desk.paystack.errors import PaystackError
+from billing_desk.paystack.push_screen import push_status as screen_status
+from billing_desk.paystack.pushes import P
+from billing_desk.paystack.terminals import sync_terminals
 from billing_desk.terminals import service
 from billing_desk.terminals.forms import ChargeForm, StopWaitingForm, TerminalForm
 
 bp = Blueprint("terminals", __name__, url_prefix="/terminals")
 
-MAX_ID = 2**31 - 1  # larger numbers in a URL cannot name a row (and would overflow PostgreSQL's integer)
 STATUS_WORDS = {
     "waiting": "Sending to the terminal…",
     "delivered": "On the terminal — waiting for the patient's card",
     "paid": "PAID",
-    "failed": "Payment failed",
     "expired": "Timed out — the terminal did not finish in time",
     "cancelled": "Cancelled",
+    "replaced": "Replaced by a newer charge",
 }
-FINISHED = frozenset({"paid", "failed", "expired", "cancelled"})
+FINISHED = frozenset({"paid", "expired", "cancelled", "replaced"})
 RETRYABLE = FINISHED - {"paid"}
 WAITING = frozenset(STATUS_WORDS) - FINISHED
 
@@ -76,7 +78,7 @@ def index():
 def refresh():
     """Fetch Paystack's terminal list; Paystack being down is a message, never a 500."""
     try:
-        result = sync.sync_terminals()
+        result = sync_terminals(actor_id=current_user.id)
     except PaystackError as failed:
         db.session.rollback()
         flash(f"Could not refresh from Paystack: {failed}", "error")
@@ -89,7 +91,7 @@ def refresh():
     return redirect(url_for(".index"), 303)
 
 
-@bp.post(f"/<int(max={MAX_ID}):terminal_id>")
+@bp.post("/<id:terminal_id>")
 @admin_required
 def update(terminal_id):
     terminal = db.get_or_404(Terminal, terminal_id, description="There is no such terminal.")
@@ -106,7 +108,7 @@ def update(terminal_id):
 
 # ---- cashiers: charge an invoice, then wait for the card --------------------------------------------------
 
-@bp.post(f"/invoices/<int(max={MAX_ID}):invoice_id>/charge")
+@bp.post("/invoices/<id:invoice_id>/charge")
 def charge(invoice_id):
     invoice = db.get_or_404(Invoice, invoice_id, description="There is no such invoice.")
     form = ChargeForm(terminals=service.active_terminals())
@@ -136,11 +138,11 @@ def _refuse(invoice, form, message, status):
 
 
 def _status_of(push):
-    """`sync.push_status` plus the words the screen shows and whether there is anything left to wait for.
+    """`push_screen.push_status` plus the words the screen shows and whether there is anything left to wait for.
 
-    Writes nothing (the screen polls it with GETs); sync reports a failed delivery check in its message.
+    Writes nothing (the screen polls it with GETs); it reports a failed delivery check in its message.
     """
-    status = sync.push_status(push.id)
+    status = screen_status(push.id)
     return {
         **status,
         "status_text": STATUS_WORDS[status["status"]],
@@ -149,7 +151,7 @@ def _status_of(push):
     }
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>")
+@bp.get("/pushes/<id:push_id>")
 def waiting(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     status = _status_of(push)
@@ -161,20 +163,20 @@ def waiting(push_id):
     )
 
 
-@bp.post(f"/pushes/<int(max={MAX_ID}):push_id>/cancel")
+@bp.post("/pushes/<id:push_id>/cancel")
 def stop_waiting(push_id):
     """"Card declined or patient cancelled": the only way the desk learns of a declined card (no webhook)."""
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     if not StopWaitingForm().validate_on_submit():
         abort(400, "The form expired. Reload the page and try again.")
-    push = sync.cancel_push(push.id, current_user.id)
-    db.session.commit()
-    if push.status == sync.CANCELLED:
+    push = service.stop_waiting(push.id, current_user.id)
+    commit()
+    if push.status == P.CANCELLED:
         flash("Stopped waiting for the card. Send the payment again or take another payment method.", "info")
     return redirect(url_for(".waiting", push_id=push.id), 303)
 
 
-@bp.get(f"/pushes/<int(max={MAX_ID}):push_id>/status.json")
+@bp.get("/pushes/<id:push_id>/status.json")
 def push_status(push_id):
     push = db.get_or_404(TerminalPush, push_id, description="There is no such terminal payment.")
     return _status_of(push)

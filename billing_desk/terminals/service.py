@@ -1,16 +1,18 @@
-"""What the terminal screens do besides calling `billing_desk.paystack.sync`: flush, never commit.
+"""What the terminal screens do besides calling `billing_desk.paystack`: flush, never commit.
 
-`sync` talks to Paystack and audits what it changes (terminals added, pushes sent); this module adds the
-desk's own changes (names, desks, a cashier's default terminal) and turns sync's errors into refusals.
+The paystack modules talk to Paystack and audit what they change (terminals added, pushes sent); this module
+adds the desk's own changes (names, desks, a cashier's default terminal) and turns their errors into refusals.
 """
 from sqlalchemy import select
 
 from billing_desk import audit
-from billing_desk.billing.states import LABELS, PAYABLE
+from billing_desk.billing.states import is_payable, refusal_to_collect
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Staff, Terminal, TerminalPush
-from billing_desk.paystack import sync
-from billing_desk.paystack.client import PaystackError
+from billing_desk.paystack import pushes, retire, terminal_pushes
+from billing_desk.paystack.errors import PaystackError
+from billing_desk.paystack.creation import SyncRefused
+from billing_desk.paystack.terminals import terminal_presence
 
 AUDITED_FIELDS = ("name", "desk", "active")
 
@@ -49,7 +51,7 @@ def presence_words(terminals):
         presence = None
         if reachable:
             try:
-                presence = sync.terminal_presence(terminal.id)
+                presence = terminal_presence(terminal.id)
             except PaystackError:
                 reachable = False
         if presence is None:
@@ -75,16 +77,12 @@ def update_terminal(terminal, *, name, desk, active, actor_id):
 
 def refusal(invoice):
     """Why the invoice cannot go to a terminal now (words for the cashier), or None when it can."""
-    if invoice.status not in PAYABLE:
-        return f"This invoice is {LABELS[invoice.status].lower()}: it cannot be charged on a terminal."
-    if invoice.balance_due_minor <= 0:
-        return "Nothing is owed on this invoice, so there is nothing to charge."
-    return None
+    return refusal_to_collect(invoice)
 
 
 def chargeable(invoice):
     """Only an issued or part-paid invoice with money still owed can go to a terminal."""
-    return refusal(invoice) is None
+    return is_payable(invoice)
 
 
 def push_for_submission(submission_key):
@@ -102,8 +100,8 @@ def charge_on_terminal(invoice, terminal_id, staff_id, submission_key=None):
     kept on purpose: the next try reuses it).
     """
     try:
-        push = sync.push_to_terminal(invoice.id, terminal_id, staff_id)
-    except sync.SyncRefused as refused:
+        push = terminal_pushes.push_to_terminal(invoice.id, terminal_id, staff_id)
+    except SyncRefused as refused:
         raise ChargeRefused(str(refused)) from refused
     except PaystackError as failed:
         raise ChargeRefused(str(failed), http_status=502) from failed
@@ -114,6 +112,14 @@ def charge_on_terminal(invoice, terminal_id, staff_id, submission_key=None):
                      after={"default_terminal_id": terminal_id}, actor_id=staff_id)
         staff.default_terminal_id = terminal_id
     db.session.flush()
+    return push
+
+
+def stop_waiting(push_id, staff_id):
+    """The cashier stops waiting for the card; after the commit the request is taken off the terminal."""
+    push = pushes.cancel_push(push_id, staff_id)
+    if push.status == pushes.P.CANCELLED:
+        retire.retire_after_commit(push.invoice_id)
     return push
 
 

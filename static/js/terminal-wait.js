@@ -1,5 +1,5 @@
 // The waiting screen of a terminal payment: asks the desk for the push's status every second and shows it in
-// the page's live region, without reloading. Stops once the payment is paid, failed, expired or cancelled.
+// the page's live region, without reloading. Stops once the payment is paid, expired, cancelled or replaced.
 // Without this script the page refreshes itself (a <noscript> meta refresh) and shows the same things.
 (function () {
   "use strict";
@@ -11,7 +11,7 @@
   var stop = document.getElementById("push-stop");
   var retry = document.getElementById("push-retry");
   var other = document.getElementById("push-other");  // absent when no other terminal is in use
-  var RETRYABLE = ["failed", "expired", "cancelled"];
+  var RETRYABLE = ["expired", "cancelled", "replaced"];
   var INTERVAL_MS = 1000;
 
   // Screen readers announce every change of a live region: only write text that really changed.

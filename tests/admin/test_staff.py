@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from billing_desk.extensions import db
-from billing_desk.models import AuditEntry, Staff
+from billing_desk.models import AuditEntry, SignInPause, Staff
 from billing_desk.timeutil import utcnow
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_staff, submit_form
@@ -58,7 +58,7 @@ def test_cashiers_get_403(cashier_client, cashier, method, url):
 def test_list_shows_roles_and_states_in_words(admin_client):
     make_staff(full_name="Dayo Deactivated", active=False)
     locked = make_staff(full_name="Lola Locked")
-    locked.locked_until = utcnow() + timedelta(minutes=10)
+    db.session.add(SignInPause(staff_id=locked.id, address="10.0.0.1", paused_until=utcnow() + timedelta(minutes=10)))
     db.session.commit()
     page = admin_client.get("/admin/staff").get_data(as_text=True)
     assert "Administrator" in page and "Cashier" in page
@@ -200,7 +200,7 @@ def test_one_button_actions_need_csrf(admin_client, cashier):
 
 def test_reset_password_ends_sessions_and_is_audited_without_the_hash(app, admin_client, cashier):
     desk = sign_in(app.test_client(), cashier)
-    cashier.locked_until = utcnow() + timedelta(minutes=5)
+    db.session.add(SignInPause(staff_id=cashier.id, address="10.0.0.1", paused_until=utcnow() + timedelta(minutes=5)))
     db.session.commit()
     response = submit_form(admin_client, f"/admin/staff/{cashier.id}/password",
                            {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -208,7 +208,7 @@ def test_reset_password_ends_sessions_and_is_audited_without_the_hash(app, admin
     assert desk.get("/patients/").status_code == 302
     member = _reload(cashier)
     assert member.check_password(NEW_PASSWORD) and not member.check_password(DEFAULT_PASSWORD)
-    assert not member.is_locked()
+    assert db.session.scalars(select(SignInPause)).all() == []
     [entry] = _audit("staff.password_reset")
     assert "sessions were ended" in entry.note
     assert "password_hash" not in entry.before and "password_hash" not in entry.after
@@ -228,11 +228,11 @@ def test_reset_password_validation(admin_client, cashier, data, message):
 
 
 def test_unlock_lifts_the_lock(app, admin_client, cashier):
-    cashier.locked_until = utcnow() + timedelta(minutes=10)
-    cashier.failed_login_count = 2
+    db.session.add(SignInPause(staff_id=cashier.id, address="127.0.0.1", failures=2,
+                               paused_until=utcnow() + timedelta(minutes=10)))
     db.session.commit()
     assert admin_client.post_form(f"/admin/staff/{cashier.id}/unlock").status_code == 303
-    assert not _reload(cashier).is_locked()
+    assert db.session.scalars(select(SignInPause)).all() == []
     [entry] = _audit("staff.unlocked")
     assert entry.before["locked_until"] is not None and entry.after["locked_until"] is None
     sign_in(app.test_client(), cashier)

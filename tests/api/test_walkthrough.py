@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, WebhookDelivery
-from billing_desk.paystack import sync
+from billing_desk.paystack.terminals import sync_terminals
 from tests.factories import DEFAULT_PASSWORD, make_service, make_staff
 from tests.paystack.webhook_fixtures import SECRET, LiveServer, Sandbox, sandbox_server  # noqa: F401  (fixture)
 
@@ -26,7 +26,7 @@ def app_config(app_config, sandbox_server):
 def test_the_walkthrough_receives_a_signed_invoice_paid(app, sandbox_server, monkeypatch):
     make_staff(role="cashier", email="desk@example.org")
     make_service(code="CONS1", name="Consultation", unit_price_minor=750000)
-    sync.sync_terminals()
+    sync_terminals(actor_id=None)
     db.session.commit()
     server = LiveServer(app)
     Sandbox(sandbox_server.base_url).control("/config", {"webhook_url": f"{server.url}/paystack/webhook"})

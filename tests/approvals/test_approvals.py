@@ -5,7 +5,7 @@ from sqlalchemy import select
 from billing_desk.accounts import ledger
 from billing_desk.approvals import policy, service
 from billing_desk.extensions import db
-from billing_desk.models import AccountEntry, ApprovalRequest, AuditEntry, Invoice, Refund, Staff
+from billing_desk.models import AccountEntry, ApprovalRequest, AuditEntry, Invoice, Refund, SignInPause
 from tests.accounts.helpers import refund_from_account, take_deposit
 from tests.conftest import sign_in
 from tests.factories import make_issued_invoice, make_patient, make_staff
@@ -83,7 +83,7 @@ def test_a_wrong_supervisor_password_counts_toward_the_lock(cashier_client, supe
     refund_from_account(cashier_client, patient_with_deposit, "100", **({
         "supervisor_email": "sue@example.org", "supervisor_password": "guess"}))
 
-    assert db.session.get(Staff, supervisor.id, populate_existing=True).failed_login_count == 1
+    assert db.session.scalars(select(SignInPause.failures).where(SignInPause.staff_id == supervisor.id)).all() == [1]
 
 
 def test_a_queued_deposit_refund_waits_then_a_supervisor_approves_it_once(

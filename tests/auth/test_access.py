@@ -1,19 +1,7 @@
 """Deny by default: every page needs sign-in unless its view is marked `@public`."""
 import pytest
-from werkzeug.routing import AnyConverter, IntegerConverter
 
-
-def _example_value(converter):
-    if isinstance(converter, IntegerConverter):
-        return 1
-    return min(converter.items) if isinstance(converter, AnyConverter) else "x"
-
-
-def _example_url(app, rule):
-    """The rule's URL with a made-up value for each part (1 for numbers, one of the choices of `any`, else "x")."""
-    values = {name: _example_value(converter) for name, converter in rule._converters.items()}
-    with app.test_request_context():
-        return app.url_for(rule.endpoint, **values, _external=False)
+from tests.routes import example_url
 
 
 def test_every_private_page_sends_a_stranger_to_sign_in(app, client):
@@ -22,7 +10,7 @@ def test_every_private_page_sends_a_stranger_to_sign_in(app, client):
                and rule.endpoint != "static"]
     assert {"admin.index", "admin.audit_log", "admin.staff_list", "patients.index"} <= {r.endpoint for r in private}
     for rule in private:
-        response = client.get(_example_url(app, rule))
+        response = client.get(example_url(app, rule))
         assert response.status_code == 302, rule.endpoint
         assert response.headers["Location"].startswith("/login?next="), rule.endpoint
 

@@ -1,4 +1,4 @@
-"""Signing in: account lock, per-address limit, safe `next`, deactivated accounts, ended sessions."""
+"""Signing in: pauses per account and address, per-address limit, safe `next`, deactivated accounts, ended sessions."""
 from datetime import timedelta
 
 import pytest
@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from billing_desk.auth import accounts
 from billing_desk.extensions import db
-from billing_desk.models import AuditEntry, Staff
+from billing_desk.auth.service import WRONG_CREDENTIALS
+from billing_desk.models import AuditEntry, SignInPause, Staff
 from billing_desk.timeutil import utcnow
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_staff
@@ -29,17 +30,30 @@ def _reload(staff):
     return db.session.get(Staff, staff.id)
 
 
-def test_wrong_password_is_refused_and_counted(client, cashier):
+def _pauses(staff):
+    db.session.rollback()
+    return db.session.scalars(select(SignInPause).where(SignInPause.staff_id == staff.id)).all()
+
+
+def _client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _refusal(response):
+    """The words of a refused sign-in, as shown next to the password field."""
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    return page[page.index(WRONG_CREDENTIALS):page.index("</", page.index(WRONG_CREDENTIALS))]
+
+
+def test_wrong_password_is_refused_and_counted_for_that_address(client, cashier):
     response = _login(client, cashier.email, "not the password")
     assert response.status_code == 422
     assert "Email or password is not right." in response.get_data(as_text=True)
-    assert _reload(cashier).failed_login_count == 1
-
-
-def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, cashier):
-    response = _login(client, "nobody@example.org", "whatever it is")
-    assert response.status_code == 422
-    assert "Email or password is not right." in response.get_data(as_text=True)
+    [pause] = _pauses(cashier)
+    assert pause.failures == 1 and pause.address == "127.0.0.1" and pause.paused_until is None
 
 
 def test_email_is_matched_whatever_its_case(client, cashier):
@@ -47,23 +61,35 @@ def test_email_is_matched_whatever_its_case(client, cashier):
     assert response.status_code == 302
 
 
-def test_repeated_failures_lock_the_account_and_are_audited(client, cashier):
+def test_repeated_failures_pause_that_address_only_and_are_audited(app, cashier):
+    attacker, desk = _client_at(app, "10.0.0.66"), _client_at(app, "10.0.0.1")
     for _ in range(3):
-        assert _login(client, cashier.email, "not the password").status_code == 422
-    locked = _reload(cashier)
-    assert locked.is_locked()
-    assert locked.locked_until > utcnow() + timedelta(minutes=14)
+        assert _login(attacker, cashier.email, "not the password").status_code == 422
+    [pause] = _pauses(cashier)
+    assert pause.address == "10.0.0.66" and pause.paused_until > utcnow() + timedelta(minutes=14)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "staff.locked")).one()
     assert entry.entity_id == cashier.id and entry.actor_id is None
-    assert "3 failed sign-ins" in entry.note
+    assert "3 failed sign-ins" in entry.note and "10.0.0.66" in entry.note
 
-    refused = _login(client, cashier.email, DEFAULT_PASSWORD)  # even the right password, while locked
-    assert refused.status_code == 422
-    assert "locked" in refused.get_data(as_text=True)
+    assert _login(attacker, cashier.email, DEFAULT_PASSWORD).status_code == 422  # even the right password
+    assert _login(desk, cashier.email, DEFAULT_PASSWORD).status_code == 302  # the cashier's own desk still works
 
 
-def test_lock_runs_out(client, cashier):
-    cashier.locked_until = utcnow() - timedelta(seconds=1)
+def test_wrong_password_unknown_account_and_paused_account_get_the_same_words(app, cashier):
+    other = make_staff()
+    for _ in range(3):
+        _login(_client_at(app, "10.0.0.9"), other.email, "not the password")
+    answers = {
+        "wrong password": _refusal(_login(_client_at(app, "10.0.0.8"), cashier.email, "not the password")),
+        "unknown account": _refusal(_login(_client_at(app, "10.0.0.8"), "nobody@example.org", "whatever it is")),
+        "paused account": _refusal(_login(_client_at(app, "10.0.0.9"), other.email, DEFAULT_PASSWORD)),
+    }
+    assert len(set(answers.values())) == 1, answers
+    assert "locked" not in answers["paused account"].lower()
+
+
+def test_pause_runs_out(client, cashier):
+    db.session.add(SignInPause(staff_id=cashier.id, address="127.0.0.1", paused_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert _login(client, cashier.email, DEFAULT_PASSWORD).status_code == 302
 
@@ -71,7 +97,17 @@ def test_lock_runs_out(client, cashier):
 def test_success_clears_the_failure_count(client, cashier):
     _login(client, cashier.email, "not the password")
     assert _login(client, cashier.email, DEFAULT_PASSWORD).status_code == 302
-    assert _reload(cashier).failed_login_count == 0
+    assert _pauses(cashier) == []
+
+
+def test_an_administrator_lifts_the_pauses_from_every_address(app, admin_client, cashier):
+    for address in ("10.0.0.5", "10.0.0.6"):
+        for _ in range(3):
+            _login(_client_at(app, address), cashier.email, "not the password")
+    assert "Locked</strong> until" in admin_client.get("/admin/staff").get_data(as_text=True)
+    assert admin_client.post_form(f"/admin/staff/{cashier.id}/unlock").status_code == 303
+    assert _pauses(cashier) == []
+    assert _login(_client_at(app, "10.0.0.5"), cashier.email, DEFAULT_PASSWORD).status_code == 302
 
 
 def test_deactivated_account_is_refused(client):
@@ -91,6 +127,15 @@ def test_per_address_limit_answers_429_with_a_clear_page(app, client, cashier):
     page = response.get_data(as_text=True)
     assert "Too many sign-in attempts from this computer" in page
     assert client.get("/login").status_code == 200  # only POSTs count
+
+
+def test_successful_sign_ins_do_not_count_toward_the_per_address_limit(app, cashier):
+    """A shared desk computer signs several cashiers in and out all day."""
+    app.config["LOGIN_LIMIT"] = "2 per minute"
+    for _ in range(5):
+        desk = _client_at(app, "10.0.0.20")
+        assert _login(desk, cashier.email, DEFAULT_PASSWORD).status_code == 302
+    assert _login(_client_at(app, "10.0.0.20"), cashier.email, "not the password").status_code == 422
 
 
 @pytest.mark.parametrize("target", [

@@ -11,7 +11,7 @@ from tests.factories import make_issued_invoice
 
 def pay(invoice, amount, channel="cash", reference=None):
     payment = record_payment(invoice.id, PaymentDetails(amount_minor=amount, currency=invoice.currency,
-                                                        channel=channel, paystack_reference=reference))
+                                                        channel=channel, paystack_reference=reference), actor_id=None)
     db.session.commit()
     return payment
 

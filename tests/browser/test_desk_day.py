@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from billing_desk.extensions import db
-from billing_desk.paystack import sync
+from billing_desk.paystack.terminals import sync_terminals
 from tests.browser.harness import axe_violations
 from tests.browser.steps import (
     SCREENSHOTS_DIR, build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift,
@@ -34,7 +34,7 @@ def hospital(desk):
     make_service(code="CON-GP", name="Consultation — General Practitioner", unit_price_minor=750_000)
     make_service(code="LAB-FBC", name="Full blood count", unit_price_minor=250_000)
     make_patient(first_name="Chidi", last_name="Eze", phone="+2348035550101")
-    sync.sync_terminals()
+    sync_terminals(actor_id=None)
     db.session.commit()
     return {"cashier": make_staff(role="cashier", email="tunde@stlukes.example.org", full_name="Tunde Bello"),
             "admin": make_staff(role="admin", email="amaka@stlukes.example.org", full_name="Amaka Okafor")}

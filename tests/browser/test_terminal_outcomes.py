@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment, PaymentRequest
-from billing_desk.paystack import sync
+from billing_desk.paystack.terminals import sync_terminals
 from billing_desk.shifts.service import open_shift
 from tests.browser.steps import charge_on_terminal, on_sandbox_terminal, screen_status, shoot, sign_in, words
 from tests.factories import make_issued_invoice, make_patient
@@ -21,7 +21,7 @@ def app_config(app_config):
 @pytest.fixture
 def waiting_invoice(desk, cashier, page):
     """A ₦7,500 invoice open on the cashier's screen, whose shift is open, with the sandbox's terminals."""
-    sync.sync_terminals()
+    sync_terminals(actor_id=None)
     open_shift(cashier.id, 0, currency="NGN")
     invoice = make_issued_invoice(patient=make_patient(email="bola.obi@example.org"), lines=((750000, 1),))
     db.session.commit()

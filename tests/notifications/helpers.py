@@ -23,7 +23,7 @@ def send_invoice_email(invoice):
 
 def pay(invoice, amount_minor, channel="cash", **fields):
     payment = record_payment(invoice.id, PaymentDetails(amount_minor=amount_minor, currency=invoice.currency,
-                                                        channel=channel, **fields))
+                                                        channel=channel, **fields), actor_id=None)
     db.session.commit()
     return payment
 

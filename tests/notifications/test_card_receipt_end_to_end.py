@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import EmailOutbox, Payment, Terminal
-from billing_desk.paystack import sync
+from billing_desk.paystack import terminals
 from tests.notifications.helpers import emailable_invoice, parts
 from tests.notifications.support import pdf_text
 from tests.paystack.webhook_fixtures import REDIS_URL, LiveServer, clean_queues, run_worker
@@ -41,7 +41,7 @@ def webhooks_to_app(app, paystack_sandbox):
 def test_a_card_paid_on_the_terminal_gets_exactly_one_receipt_email(app, cashier_client, smtp_server,
                                                                      webhooks_to_app, faults):
     sandbox = webhooks_to_app
-    sync.sync_terminals()
+    terminals.sync_terminals(actor_id=None)
     db.session.commit()
     terminal = db.session.scalars(select(Terminal).where(Terminal.terminal_id == DESK_1)).one()
     invoice = emailable_invoice(lines=((750000, 1), (250000, 2)))

@@ -5,11 +5,10 @@ from sqlalchemy import func, select
 
 from billing_desk.extensions import db
 from billing_desk.models import EmailOutbox, PaymentRequest
-from billing_desk.notifications import outbox, tasks
+from billing_desk.notifications import outbox
 from tests.factories import make_draft_invoice, make_issued_invoice, make_patient
 from tests.notifications.helpers import (
     emailable_invoice,
-    links_in,
     parts,
     pay,
     post_signed_in,
@@ -43,20 +42,23 @@ def test_invoice_email_has_text_html_pdf_pay_link_and_working_page_link(app, cli
     assert invoice.number in text_of_pdf and "16,250.50" in text_of_pdf
 
     text, html, _ = parts(message)
-    [request] = requests_of(invoice)
-    assert request.status == "pending" and request.request_code.startswith("PRQ_")
-    pay_url = PAY_URL_BASE + request.request_code
-    assert pay_url in links_in(text) and pay_url in html and "Pay online" in html
-    at_paystack = paystack_sandbox.payment_request_at_paystack(request.request_code)
-    assert (at_paystack["amount"], at_paystack["currency"], at_paystack["status"]) == (1_625_050, "NGN", "pending")
-    assert at_paystack["customer"]["email"] == "ada.patient@example.org"
-    assert invoice.number in at_paystack["description"]
+    # The only pay link is the hospital's signed page: no Paystack request exists until the patient presses Pay.
+    assert requests_of(invoice) == [] and PAY_URL_BASE not in text + html
+    assert f"Pay online: http://desk.test{public_path(text)}" in text and "Pay online" in html
     assert "₦16,250.50" in text and "₦16,250.50" in html
 
     page = client.get(public_path(text))
     assert page.status_code == 200
     shown = page.get_data(as_text=True)
     assert "Item 1" in shown and "Item 2" in shown and "₦16,250.50" in shown and "Issued — unpaid" in shown
+
+    pressed = client.post_form(public_path(text) + "/pay")
+    [request] = requests_of(invoice)
+    assert pressed.headers["Location"] == PAY_URL_BASE + request.request_code
+    at_paystack = paystack_sandbox.payment_request_at_paystack(request.request_code)
+    assert (at_paystack["amount"], at_paystack["currency"], at_paystack["status"]) == (1_625_050, "NGN", "pending")
+    assert at_paystack["customer"]["email"] == "ada.patient@example.org"
+    assert invoice.number in at_paystack["description"]
 
 
 @pytest.mark.parametrize("live", [False, True], ids=["test-mode", "live"])
@@ -97,22 +99,17 @@ def test_patients_without_a_usable_address_are_skipped_with_the_reason(app, smtp
     assert smtp_server.messages == [] and paystack_sandbox.calls() == [] and requests_of(invoice) == []
 
 
-def test_email_job_waits_for_paystack_instead_of_sending_without_the_pay_link(app, smtp_server, paystack_sandbox):
+def test_the_email_goes_out_while_paystack_is_down(app, smtp_server, paystack_sandbox):
+    """The email needs nothing from Paystack: its pay link is the signed page, which asks Paystack on click."""
     paystack_sandbox.down()
     invoice = emailable_invoice()
 
     row = send_invoice_email(invoice)
 
-    assert row.status == "failed" and row.will_retry and row.attempts == 1
-    assert "Paystack pay link could not be made" in row.last_error and "not answering" in row.last_error
-    assert smtp_server.messages == [] and paystack_sandbox.state()["payment_requests"] == []
-
-    paystack_sandbox.faults(fail_next=0)
-    assert tasks.send_outbox_email(row.id) == "sent"
+    assert row.status == "sent" and row.attempts == 1
     [message] = smtp_server.messages
-    [request] = requests_of(invoice)
-    assert PAY_URL_BASE + request.request_code in links_in(parts(message)[0])
-    assert [r["request_code"] for r in paystack_sandbox.state()["payment_requests"]] == [request.request_code]
+    assert "/p/" in public_path(parts(message)[0])
+    assert paystack_sandbox.calls() == [] and requests_of(invoice) == []
 
 
 def test_paid_invoice_is_emailed_without_a_pay_link(app, smtp_server, paystack_sandbox):
@@ -139,7 +136,7 @@ def test_send_invoice_button_emails_once_per_submission(cashier_client, smtp_ser
     assert db.session.scalar(select(func.count(EmailOutbox.id))) == 1
     row = db.session.scalars(select(EmailOutbox)).one()
     assert row.requested_by_id is not None and row.kind == "invoice"
-    assert paystack_sandbox.calls().count("POST /paymentrequest") == 1
+    assert paystack_sandbox.calls() == []  # the pay link is made when the patient presses Pay, not now
 
 
 def test_send_invoice_without_email_says_so(cashier_client, smtp_server):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Payment, PaymentRequest
-from billing_desk.paystack import apply
+from billing_desk.paystack import charges
 from tests.factories import make_issued_invoice, make_patient, make_staff
 from tests.paystack.webhook_fixtures import make_payment_request, make_terminal, transaction, verified_request
 
@@ -18,7 +18,7 @@ def book(authorization, channel="card"):
     tx = transaction(amount=750000) | {"channel": channel, "authorization": authorization}
     if channel == "card":
         tx["source"] = None
-    apply.apply_verified_request(db.session.get(PaymentRequest, payment_request.id),
+    charges.apply_verified_request(db.session.get(PaymentRequest, payment_request.id),
                                  verified_request(payment_request, [tx]))
     db.session.commit()
     return db.session.scalars(select(Payment)).one()

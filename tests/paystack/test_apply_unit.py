@@ -15,7 +15,7 @@ from billing_desk.models import (
     Refund,
     TerminalPush,
 )
-from billing_desk.paystack import apply
+from billing_desk.paystack import charges, coerce, events, outcomes, payment_requests
 from tests.factories import make_issued_invoice, make_patient, make_staff
 from tests.paystack.webhook_fixtures import make_payment_request, make_terminal, transaction, verified_request
 
@@ -36,7 +36,7 @@ def pushed(app):
 
 def apply_and_commit(payment_request, verified):
     payment_request = db.session.get(PaymentRequest, payment_request.id)
-    outcome = apply.apply_verified_request(payment_request, verified)
+    outcome = charges.apply_verified_request(payment_request, verified)
     db.session.commit()
     return outcome
 
@@ -45,8 +45,8 @@ def test_verified_payment_is_recorded_once_with_who_and_where(pushed):
     invoice, payment_request, staff, terminal = pushed
     tx = transaction(amount=750000)
     verified = verified_request(payment_request, [tx])
-    assert apply_and_commit(payment_request, verified).name == apply.PAID
-    assert apply_and_commit(payment_request, verified).name == apply.DUPLICATE
+    assert apply_and_commit(payment_request, verified).name == outcomes.PAID
+    assert apply_and_commit(payment_request, verified).name == outcomes.DUPLICATE
 
     payment = db.session.scalars(select(Payment)).one()
     assert (payment.amount_minor, payment.channel, payment.paystack_reference) == (750000, "card_terminal", tx["reference"])
@@ -65,7 +65,7 @@ def test_the_paid_push_is_audited_as_the_system(pushed):
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "terminal_push.paid")).one()
     push = db.session.scalars(select(TerminalPush)).one()
     assert (entry.entity_id, entry.actor_id, entry.invoice_id) == (push.id, None, invoice.id)
-    assert (entry.before, entry.after) == ({"status": "delivered"}, {"status": "paid"})
+    assert (entry.before, entry.after) == ({"status": "sent"}, {"status": "paid"})
 
 
 @pytest.mark.parametrize(
@@ -85,15 +85,15 @@ def test_a_booked_card_payment_queues_one_receipt_in_the_same_transaction(app, e
     row = db.session.scalars(select(EmailOutbox).where(EmailOutbox.kind == "receipt")).one()
     assert (row.payment_id, row.invoice_id, row.status) == (db.session.scalars(select(Payment.id)).one(),
                                                              invoice.id, status)
-    assert outcome.receipts == ((row.id,) if dispatched else ())
-    assert (again.name, again.receipts) == (apply.DUPLICATE, ())
+    assert (outcome.name, again.name) == (outcomes.PAID, outcomes.DUPLICATE)
+    assert (row.status == "queued") is dispatched  # a queued receipt is started after the commit
 
 
 def test_a_payment_made_online_is_recorded_as_online(pushed):
     """A request pushed to a terminal and then paid on the hosted page: online, no cashier, no terminal."""
     invoice, payment_request, *_ = pushed
     tx = transaction(amount=750000) | {"channel": "card", "source": None}
-    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == apply.PAID
+    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == outcomes.PAID
     payment = db.session.scalars(select(Payment)).one()
     assert (payment.channel, payment.received_by_id, payment.terminal_id) == ("online", None, None)
     assert db.session.scalars(select(TerminalPush)).one().status == "paid"
@@ -112,37 +112,37 @@ def test_a_payment_made_online_is_recorded_as_online(pushed):
 def test_mismatch_is_flagged_and_the_invoice_stays_unpaid(pushed, tx_fields, kind):
     invoice, payment_request, *_ = pushed
     tx = transaction() | tx_fields
-    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == apply.REVIEW
+    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == outcomes.REVIEW
     review = db.session.scalars(select(PaymentReview)).one()
     assert (review.kind, review.paystack_reference, review.invoice_id) == (kind, tx["reference"], invoice.id)
     assert review.expected_minor == 750000
     assert count(Payment) == 0
     assert db.session.get(Invoice, invoice.id).status == "issued"
     # Seen again (the other webhook, the sweep): still one review, still unpaid.
-    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == apply.DUPLICATE
+    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == outcomes.DUPLICATE
     assert count(PaymentReview) == 1
 
 
 def test_fees_paid_on_top_count_as_the_requested_amount(pushed):
     invoice, payment_request, *_ = pushed
     tx = transaction(amount=760000) | {"requested_amount": 750000}
-    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == apply.PAID
+    assert apply_and_commit(payment_request, verified_request(payment_request, [tx])).name == outcomes.PAID
     assert db.session.scalars(select(Payment)).one().amount_minor == 750000
 
 
 def test_card_money_on_an_invoice_already_paid_in_cash_is_an_overpayment_review(pushed):
     invoice, payment_request, *_ = pushed
-    record_payment(invoice.id, PaymentDetails(amount_minor=750000, currency="NGN", channel="cash"))
+    record_payment(invoice.id, PaymentDetails(amount_minor=750000, currency="NGN", channel="cash"), actor_id=None)
     db.session.commit()
     outcome = apply_and_commit(payment_request, verified_request(payment_request, [transaction()]))
-    assert outcome.name == apply.REVIEW
+    assert outcome.name == outcomes.REVIEW
     assert db.session.scalars(select(PaymentReview)).one().kind == "overpayment"
     assert count(Payment) == 1
 
 
 def test_verified_pending_request_books_nothing(pushed):
     _, payment_request, *_ = pushed
-    assert apply_and_commit(payment_request, verified_request(payment_request, [])).name == apply.PENDING
+    assert apply_and_commit(payment_request, verified_request(payment_request, [])).name == outcomes.PENDING
     assert count(Payment) == 0
     assert db.session.get(PaymentRequest, payment_request.id).last_verified_at is not None
 
@@ -150,7 +150,7 @@ def test_verified_pending_request_books_nothing(pushed):
 def test_paid_request_without_transactions_is_flagged(pushed):
     _, payment_request, *_ = pushed
     outcome = apply_and_commit(payment_request, verified_request(payment_request, [], status="success"))
-    assert outcome.name == apply.REVIEW
+    assert outcome.name == outcomes.REVIEW
     assert count(Payment) == 0
 
 
@@ -158,7 +158,7 @@ def test_failed_transactions_are_not_money(pushed):
     _, payment_request, *_ = pushed
     outcome = apply_and_commit(payment_request, verified_request(payment_request, [transaction(status="failed")],
                                                                  status="pending"))
-    assert outcome.name == apply.PENDING
+    assert outcome.name == outcomes.PENDING
     assert count(Payment) == 0
 
 
@@ -166,7 +166,7 @@ def test_late_pending_never_undoes_success(pushed):
     _, payment_request, *_ = pushed
     apply_and_commit(payment_request, verified_request(payment_request, [transaction()]))
     data = {"id": payment_request.paystack_id, "request_code": payment_request.request_code, "status": "pending"}
-    assert apply.apply_event("paymentrequest.pending", data).name == apply.IGNORED
+    assert events.apply_event("paymentrequest.pending", data).name == outcomes.IGNORED
     db.session.commit()
     assert db.session.get(PaymentRequest, payment_request.id).status == "success"
 
@@ -183,16 +183,16 @@ def test_late_pending_never_undoes_success(pushed):
 )
 def test_payment_request_lookup(pushed, data, found):
     payment_request = pushed[1]
-    assert (apply.find_payment_request(data(payment_request)) == payment_request) is found
+    assert (payment_requests.find_payment_request(data(payment_request)) == payment_request) is found
 
 
 @pytest.mark.parametrize(
     ("event", "result"),
-    [("invoice.create", apply.IGNORED), ("invoice.payment_failed", apply.IGNORED),
-     ("subscription.create", apply.IGNORED), ("refund.unknown-status", apply.IGNORED)],
+    [("invoice.create", outcomes.IGNORED), ("invoice.payment_failed", outcomes.IGNORED),
+     ("subscription.create", outcomes.IGNORED), ("refund.unknown-status", outcomes.IGNORED)],
 )
 def test_events_the_desk_does_not_use_are_ignored(app, event, result):
-    assert apply.apply_event(event, {"invoice_code": "INV_1"}).name == result
+    assert events.apply_event(event, {"invoice_code": "INV_1"}).name == result
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_events_the_desk_does_not_use_are_ignored(app, event, result):
      (True, None)],
 )
 def test_amounts_are_coerced_defensively(value, expected):
-    assert apply.as_int(value) == expected
+    assert coerce.as_int(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_amounts_are_coerced_defensively(value, expected):
      ("2026-11-20T09:16:39", "2026-11-20T09:16:39"), ("yesterday", None), (None, None)],
 )
 def test_paid_at_is_naive_utc(value, expected):
-    parsed = apply.parse_paid_at(value)
+    parsed = coerce.parse_paid_at(value)
     assert (parsed.isoformat() if parsed else None) == expected
 
 
@@ -234,7 +234,7 @@ def card_refund(payment, amount, status="pending"):
 def refund_event(event, payment, amount, **extra):
     data = {"status": event.removeprefix("refund."), "transaction_reference": payment.paystack_reference,
             "amount": str(amount), "currency": "NGN", **extra}
-    outcome = apply.apply_event(event, data)
+    outcome = events.apply_event(event, data)
     db.session.commit()
     return outcome
 
@@ -245,9 +245,9 @@ def refund_event(event, payment, amount, **extra):
 )
 def test_processed_refund_takes_the_money_off_the_invoice(card_payment, amount, status, paid, refunded):
     refund = card_refund(card_payment, amount)
-    assert refund_event("refund.processing", card_payment, amount).name == apply.REFUND
-    assert refund_event("refund.processed", card_payment, amount, refund_reference="RFN1").name == apply.REFUND
-    assert refund_event("refund.processed", card_payment, amount, refund_reference="RFN1").name == apply.DUPLICATE
+    assert refund_event("refund.processing", card_payment, amount).name == outcomes.REFUND
+    assert refund_event("refund.processed", card_payment, amount, refund_reference="RFN1").name == outcomes.REFUND
+    assert refund_event("refund.processed", card_payment, amount, refund_reference="RFN1").name == outcomes.DUPLICATE
     invoice = db.session.get(Invoice, card_payment.invoice_id)
     assert (invoice.status, invoice.amount_paid_minor, invoice.amount_refunded_minor) == (status, paid, refunded)
     refund = db.session.get(Refund, refund.id)
@@ -257,7 +257,7 @@ def test_processed_refund_takes_the_money_off_the_invoice(card_payment, amount, 
 
 def test_failed_refund_changes_nothing_on_the_invoice(card_payment):
     refund = card_refund(card_payment, 250000)
-    assert refund_event("refund.failed", card_payment, 250000).name == apply.REFUND
+    assert refund_event("refund.failed", card_payment, 250000).name == outcomes.REFUND
     invoice = db.session.get(Invoice, card_payment.invoice_id)
     assert (invoice.status, invoice.amount_paid_minor) == ("paid", 750000)
     assert db.session.get(Refund, refund.id).status == "failed"
@@ -268,7 +268,7 @@ def test_failed_refund_changes_nothing_on_the_invoice(card_payment):
 def test_refund_status_only_moves_forward(card_payment, late):
     refund = card_refund(card_payment, 100000)
     refund_event("refund.processed", card_payment, 100000)
-    assert refund_event(late, card_payment, 100000).name == apply.DUPLICATE
+    assert refund_event(late, card_payment, 100000).name == outcomes.DUPLICATE
     assert db.session.get(Refund, refund.id).status == "processed"
     assert db.session.get(Invoice, card_payment.invoice_id).amount_refunded_minor == 100000
 
@@ -286,7 +286,7 @@ def test_several_partial_refunds_are_matched_by_amount_then_one_by_one(card_paym
 
 
 def test_refund_we_did_not_ask_for_is_flagged(card_payment):
-    assert refund_event("refund.processed", card_payment, 5000).name == apply.REVIEW
+    assert refund_event("refund.processed", card_payment, 5000).name == outcomes.REVIEW
     review = db.session.scalars(select(PaymentReview)).one()
     assert (review.kind, review.invoice_id) == ("unknown_reference", card_payment.invoice_id)
     assert db.session.get(Invoice, card_payment.invoice_id).amount_refunded_minor == 0

@@ -3,13 +3,20 @@ import logging
 
 import pytest
 
-from billing_desk.paystack.client import (
+from billing_desk.paystack.client import get_client
+
+from billing_desk.paystack.errors import (
+
     PaystackAuthError,
+
     PaystackNotFound,
+
     PaystackRejected,
+
     PaystackTimeout,
+
     PaystackUnavailable,
-    get_client,
+
 )
 from tests.paystack.webhook_fixtures import (  # noqa: F401  (fixtures)
     TERMINAL_CODE,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, Payment, PaymentReview, WebhookEvent
-from billing_desk.paystack import sync
+from billing_desk.paystack import creation
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import body_of, form_post, post_webhook
 from tests.devtools.sandbox.running import SECRET, paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
@@ -22,7 +22,7 @@ def paid_request_event(paystack_sandbox):
     """An issued invoice whose payment request the patient paid on a terminal, and the signed body of the
     `paymentrequest.success` webhook Paystack would send for it."""
     invoice = make_issued_invoice(lines=((750000, 1),))
-    payment_request = sync.ensure_payment_request(invoice.id)
+    payment_request = creation.ensure_payment_request(invoice.id)
     db.session.commit()
     request_data = paystack_sandbox.payment_request_at_paystack(payment_request.request_code)
     paystack_sandbox.paid_on_terminal(request_data)

@@ -14,7 +14,7 @@ from tests.paystack.webhook_fixtures import form_post
 @pytest.fixture
 def payment(app):
     invoice = make_issued_invoice(lines=((500000, 2),))
-    payment = record_payment(invoice.id, PaymentDetails(amount_minor=1_000_000, currency="NGN", channel="cash"))
+    payment = record_payment(invoice.id, PaymentDetails(amount_minor=1_000_000, currency="NGN", channel="cash"), actor_id=None)
     db.session.commit()
     return payment
 

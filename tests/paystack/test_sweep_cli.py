@@ -29,7 +29,7 @@ def app_config(app_config, live_config):
 @pytest.fixture
 def lost_payment(live, app, admin):
     """A terminal payment whose webhooks were all lost."""
-    from billing_desk.paystack.sync import push_to_terminal
+    from billing_desk.paystack.terminal_pushes import push_to_terminal
 
     invoice = make_issued_invoice(lines=((750000, 1),))
     push_to_terminal(invoice.id, make_terminal().id, admin.id)
@@ -45,7 +45,7 @@ def test_sweep_once_books_a_lost_payment_and_expires_old_pushes(app, lost_paymen
     stale_request = make_payment_request(stale, status="failed")
     push = db.session.scalars(select(TerminalPush)).one()
     db.session.add(TerminalPush(invoice_id=stale.id, payment_request_id=stale_request.id,
-                                terminal_id=push.terminal_id, status="delivered",
+                                terminal_id=push.terminal_id, status="sent",
                                 expires_at=push.created_at - timedelta(minutes=1)))
     db.session.commit()
     result = app.test_cli_runner().invoke(sweep_command, [])
@@ -71,7 +71,7 @@ def test_reconcile_reports_a_payment_paystack_does_not_know(app, lost_payment):
 
     other = make_issued_invoice(lines=((5000, 1),))
     record_payment(other.id, PaymentDetails(amount_minor=5000, currency="NGN", channel="card_terminal",
-                                            paystack_reference="pos_nowhere"))
+                                            paystack_reference="pos_nowhere"), actor_id=None)
     db.session.commit()
     result = app.test_cli_runner().invoke(paystack_cli, ["reconcile", "--date", date.today().isoformat()])
     assert result.exit_code == 1

@@ -53,7 +53,7 @@ def desk(app, admin):
 
 
 def push(desk):
-    from billing_desk.paystack.sync import push_to_terminal
+    from billing_desk.paystack.terminal_pushes import push_to_terminal
 
     invoice, terminal, staff = desk
     push_to_terminal(invoice.id, terminal.id, staff.id)
@@ -262,7 +262,7 @@ def test_paid_on_the_hosted_pay_page_is_recorded_as_online(app, live, faults):
     """The emailed pay link → the sandbox's hosted page → webhooks → worker: an online payment, nobody's shift."""
     import requests
 
-    from billing_desk.paystack.sync import ensure_payment_request
+    from billing_desk.paystack.creation import ensure_payment_request
     from billing_desk.public.links import pay_url
 
     invoice = make_issued_invoice(lines=((750000, 1), (250000, 2)))

@@ -62,7 +62,7 @@ _ids = iter(range(7_000_001, 8_000_000))
 
 
 def make_payment_request(invoice, *, amount=None, currency=None, status="pending", staff=None, terminal=None,
-                         push_status="delivered"):
+                         push_status="sent"):
     """A PaymentRequest row as if created at Paystack (and pushed to `terminal` when given)."""
     paystack_id = next(_ids)
     payment_request = PaymentRequest(

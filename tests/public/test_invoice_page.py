@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from billing_desk.extensions import db
 from billing_desk.models import PaymentRequest
-from billing_desk.paystack import sync
+from billing_desk.paystack import creation
 from billing_desk.public.links import make_token
 from tests.factories import make_draft_invoice, make_patient
 from tests.notifications.helpers import emailable_invoice, pay
@@ -37,7 +37,7 @@ def test_page_shows_lines_totals_status_and_balance_without_login(client, invoic
     assert "Item 1" in text and "Item 2" in text and "₦16,250.50" in text
     assert "Issued — unpaid" in text and "Balance due: ₦16,250.50" in text
     assert "No payments yet." in text and "TEST" in text
-    assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "same-origin" and response.headers["Cache-Control"] == "no-store"
 
 
 def test_get_never_creates_a_payment_request(client, invoice, paystack_sandbox):
@@ -49,19 +49,22 @@ def test_get_never_creates_a_payment_request(client, invoice, paystack_sandbox):
     assert paystack_sandbox.calls() == [] and requests_for(invoice) == 0
 
 
-def test_live_payment_request_is_linked_directly(client, invoice, paystack_sandbox):
-    request = sync.ensure_payment_request(invoice.id)
+def test_pay_always_goes_through_the_live_request_for_the_balance(client, invoice, paystack_sandbox):
+    request = creation.ensure_payment_request(invoice.id)
     db.session.commit()  # as its callers do
     made = paystack_sandbox.calls()
 
     text = page_of(client, invoice).get_data(as_text=True)
+    assert request.request_code not in text  # the page never links a request: the button asks at click time
+    assert paystack_sandbox.calls() == made  # and the page only reads
 
-    assert f"{PAY_URL_BASE}{request.request_code}" in text
-    assert paystack_sandbox.calls() == made  # the page only reads what the desk already stored
+    token = make_token(invoice.id)
+    response = client.post_form(f"/p/{token}/pay")
+    assert response.status_code == 303 and response.headers["Location"] == f"{PAY_URL_BASE}{request.request_code}"
 
 
 def test_a_request_for_an_old_balance_is_not_linked(client, invoice):
-    request = sync.ensure_payment_request(invoice.id)
+    request = creation.ensure_payment_request(invoice.id)
     db.session.commit()  # as its callers do
     pay(invoice, 100000)
 

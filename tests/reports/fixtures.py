@@ -57,7 +57,7 @@ def _pay(invoice, amount, channel, at, staff=None):
     payment = record_payment(invoice.id, PaymentDetails(
         amount_minor=amount, currency=invoice.currency, channel=channel, paid_at=at,
         received_by_id=staff.id if staff else None,
-    ))
+    ), actor_id=None)
     db.session.commit()
     return payment
 

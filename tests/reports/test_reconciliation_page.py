@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment, ReconciliationRun
-from billing_desk.paystack import sync
+from billing_desk.paystack import creation
 from billing_desk.timeutil import DEFAULT_TIMEZONE, local_today, zone_named
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import form_post
@@ -24,7 +24,7 @@ def lost_webhook(app, paystack_sandbox):
     """An invoice charged on a terminal today and paid there, whose webhooks never reached the desk
     (the sandbox sends them nowhere): its payment request is still pending here. Returns (invoice, reference)."""
     invoice = make_issued_invoice(lines=((750_000, 1),))
-    request = sync.ensure_payment_request(invoice.id)
+    request = creation.ensure_payment_request(invoice.id)
     db.session.commit()  # as its callers do
     transaction = paystack_sandbox.paid_on_terminal(
         {"id": request.paystack_id, "offline_reference": request.offline_reference})
@@ -68,7 +68,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
     response = form_post(admin_client, "/reports/reconciliation", {"day": local_today().isoformat()})
 
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Could not verify" in page and "PaystackUnavailable" in page
+    assert "Could not verify" in page and "PaystackServerError" in page and "answered with an error" in page
     assert f"<td>{reference}</td><td>Paystack ₦7,500.00 — desk: NOT RECORDED</td>" in page
     assert db.session.scalars(select(Payment)).all() == []
 

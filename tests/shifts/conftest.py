@@ -3,6 +3,7 @@ real Paystack sandbox for the Z report's card cross-check (every app here talks 
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
@@ -18,7 +19,7 @@ def take(staff, amount_minor, channel="cash", *, tendered_minor=None, terminal=N
     payment = record_payment(invoice.id, PaymentDetails(
         amount_minor, "NGN", channel, tendered_minor=tendered_minor, paystack_reference=reference,
         received_by_id=staff.id if staff else None,
-    ), actor_id=staff.id if staff else None)
+    ), actor_id=staff.id if staff else None, require_open_shift=current_app.config["REQUIRE_OPEN_SHIFT"])
     if terminal is not None:
         payment.terminal_id = terminal.id
     db.session.commit()

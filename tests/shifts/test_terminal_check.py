@@ -62,7 +62,9 @@ def test_paystack_down_does_not_stop_the_close(cashier, terminal, paystack_sandb
 
     assert not closed.is_open
     assert closed.terminal_checks == [{"terminal": "Front desk (2232WE17)", "desk_minor": 100_000,
-                                       "paystack_minor": None, "result": "Could not check with Paystack"}]
+                                       "paystack_minor": None, "result": (
+        "Could not check with Paystack: Paystack answered with an error and did not complete this. Please try "
+        "again in a minute; tell an administrator if it keeps happening.")}]
     assert set(paystack_sandbox.calls()) == {"GET /transaction"}  # it did ask (and was refused)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from billing_desk.extensions import db
 from billing_desk.models import Terminal
-from billing_desk.paystack import sync
+from billing_desk.paystack.terminals import sync_terminals
 from tests.paystack.webhook_fixtures import SECRET, Sandbox, sandbox_server  # noqa: F401  (fixture)
 
 DESK_1, PHARMACY = "2232WE17", "3911QX42"  # the sandbox's two virtual terminals
@@ -32,7 +32,7 @@ def sandbox(sandbox_server):
 @pytest.fixture
 def terminals(app):
     """The sandbox's terminals as Terminal rows, by Paystack terminal id."""
-    sync.sync_terminals()
+    sync_terminals(actor_id=None)
     db.session.commit()
     return {t.terminal_id: t for t in db.session.scalars(select(Terminal))}
 

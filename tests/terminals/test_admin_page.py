@@ -50,7 +50,7 @@ def test_refresh_keeps_the_names_and_desks_given_here(admin_client, terminals):
 
 
 @pytest.mark.parametrize("knobs, expected", [
-    ({"fail_next": 10}, "Paystack is not answering just now"),
+    ({"fail_next": 10}, "Paystack answered with an error"),
     ({"latency_ms": 3000}, "Paystack did not answer in time"),
 ])
 def test_refresh_when_paystack_fails_is_a_message_not_a_500(app, admin_client, sandbox, knobs, expected):

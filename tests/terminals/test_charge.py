@@ -133,14 +133,14 @@ def test_paystack_failing_is_a_502_with_a_message(app, cashier_client, sandbox, 
     sandbox.faults(fail_next=10)
     response = charge(cashier_client, invoice, terminals[DESK_1])
     assert response.status_code == 502
-    assert "Paystack is not answering just now" in text_of(response)
+    assert "Paystack answered with an error" in text_of(response)
     assert pushes() == []
 
 
 @pytest.mark.parametrize("status, words", [
-    ("draft", "This invoice is draft: it cannot be charged on a terminal."),
-    ("void", "This invoice is void: it cannot be charged on a terminal."),
-    ("paid", "This invoice is paid: it cannot be charged on a terminal."),
+    ("draft", "is draft: there is nothing to collect."),
+    ("void", "is void: there is nothing to collect."),
+    ("paid", "is paid: there is nothing to collect."),
 ])
 def test_invoices_that_cannot_be_charged_are_refused(cashier_client, sandbox, terminals, status, words):
     invoice = make_issued_invoice(status=status)
@@ -292,5 +292,5 @@ def test_the_replaced_push_says_so(cashier_client, sandbox, invoice, terminals):
     first = push_id_of(charge(cashier_client, invoice, terminals[DESK_1]))
     push_id_of(charge(cashier_client, invoice, terminals[PHARMACY], submission_key="another-key"))
     body = cashier_client.get(f"/terminals/pushes/{first}/status.json").get_json()
-    assert (body["status"], body["finished"], body["status_text"]) == ("cancelled", True, "Cancelled")
+    assert (body["status"], body["finished"], body["status_text"]) == ("replaced", True, "Replaced by a newer charge")
     assert db.session.get(Invoice, invoice.id).status == "issued"

@@ -64,12 +64,14 @@ def test_stopping_cancels_the_push_audited_and_offers_both_ways_to_try_again(cas
     assert " hidden" not in retry.split(">")[0] and "Try again on this terminal</button>" in retry
     assert "Use another terminal</button>" in section(page, "push-other")
 
-    # "Try again on this terminal", as the page has it, pushes the same payment request again.
+    # "Try again on this terminal", as the page has it, pushes a fresh request: the stopped one was withdrawn
+    # from the terminal, so a late tap on it cannot charge.
     fields = dict(re.findall(r'<input type="hidden" name="(charge-[^"]+)" value="([^"]*)">', retry))
     again = push_id_of(cashier_client.post_form(f"/terminals/invoices/{invoice.id}/charge", fields))
     assert again != push_id and db.session.get(TerminalPush, again).status == "sent"
-    assert len(db.session.scalars(select(PaymentRequest)).all()) == 1
-    assert len(sandbox.state()["payment_requests"]) == 1
+    statuses = [r.status for r in db.session.scalars(select(PaymentRequest).order_by(PaymentRequest.id))]
+    assert statuses == ["archived", "pending"]
+    assert sorted(r["archived"] for r in sandbox.state()["payment_requests"]) == [False, True]
 
 
 def test_stopping_twice_or_a_finished_push_changes_nothing(cashier_client, invoice, terminals):
