@@ -60,7 +60,7 @@ def test_waiting_invoices_terminals_and_recent_patients(cashier_client, cashier)
     db.session.add(request)
     db.session.flush()
     db.session.add(TerminalPush(invoice_id=waiting.id, payment_request_id=request.id, terminal_id=busy.id,
-                                status="delivered", expires_at=utcnow() + timedelta(minutes=2)))
+                                status="sent", expires_at=utcnow() + timedelta(minutes=2)))
     db.session.commit()
     html = home(cashier_client)
     number = db.session.get(Invoice, waiting.id).number
