@@ -13,7 +13,8 @@ def _example_value(converter, id_value, text_value):
 
 
 def example_url(app, rule, id_value=1, text_value="x"):
-    """`rule` filled in: `id_value` for every id in the path, `text_value` for every other part."""
+    """`rule` filled in: `id_value` for every id in the path, the first choice of an `any` part (e.g. a receipt's
+    paper), `text_value` for every other part."""
     values = {name: _example_value(converter, id_value, text_value) for name, converter in rule._converters.items()}
     with app.test_request_context():
         return app.url_for(rule.endpoint, **values, _external=False)
