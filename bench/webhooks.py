@@ -16,7 +16,6 @@ BENCH_REQUESTS (default 3000), BENCH_THREADS (8), BENCH_LATENCY_ROUNDS (30).
 """
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
+from loadgen import free_port, wait_for  # noqa: E402
 from support import percentile, throwaway_database  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -44,24 +44,6 @@ VENV_BIN = Path(sys.executable).parent
 
 def noop():
     """The RQ job with no work, for the worker baseline."""
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def fire(url, bodies=None, count=REQUESTS, threads=THREADS, seconds=PHASE_SECONDS):

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from billing_desk import create_app
 from billing_desk.extensions import db, limiter
 from tests.databases import suite_database
+from tests.factories import TEST_TIMEZONE
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|type="hidden" name="csrf_token" value="([^"]+)"')
 
@@ -78,7 +79,7 @@ def test_config(database_url, tmp_path):
         "PUBLIC_BASE_URL": "http://desk.test",
         # Nothing in the suite may reach the real Paystack: tests that talk to Paystack point this at the sandbox.
         "PAYSTACK_BASE_URL": "http://127.0.0.1:9",
-        "TIMEZONE": "Africa/Lagos",  # the default, pinned so a TIMEZONE in the environment changes no test
+        "TIMEZONE": TEST_TIMEZONE,  # the default, pinned so a TIMEZONE in the environment changes no test
         "REQUIRE_OPEN_SHIFT": False,  # tests/shifts turn it on; other tests need no shift
         # Four-eyes approvals: tests/approvals and tests/accounts turn them on; other tests act alone.
         "APPROVAL_VOID_REQUIRED": False,

@@ -3,9 +3,18 @@ import itertools
 
 from billing_desk.extensions import db
 from billing_desk.models import Patient, Service, Staff
+from billing_desk.timeutil import local_today, zone_named
 
 DEFAULT_PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
+
+TEST_TIMEZONE = "Africa/Lagos"  # the app default, pinned by tests/conftest.py so the environment changes no test
+
+
+def hospital_today():
+    """Today on the hospital's calendar in the tests' time zone; usable where no app is running (parametrize)."""
+    return local_today(zone_named(TEST_TIMEZONE))
+
 
 
 def make_staff(role="cashier", email=None, full_name=None, password=DEFAULT_PASSWORD, active=True):

@@ -6,7 +6,7 @@ import pytest
 from billing_desk import create_app
 from billing_desk.config import ConfigError
 from billing_desk.timeutil import (
-    at_local_time, day_start_utc, days_span_utc, local_day_of, next_local_time, shown, to_local, to_utc,
+    at_local_time, days_span_utc, local_day_of, next_local_time, shown, to_local, to_utc,
     utc_offset_segments, zone_named, zone_caption,
 )
 

@@ -44,13 +44,24 @@ class RefundRefused(ValueError):
     """The refund cannot be made; the message is fit to show an administrator."""
 
 
+def _held_minor_by_payment(*conditions):
+    """{payment id: what is already given back, or on its way back} (failed refunds excluded)."""
+    rows = db.session.execute(
+        select(Refund.payment_id, func.coalesce(func.sum(Refund.amount_minor), 0))
+        .where(Refund.status != FAILED, *conditions).group_by(Refund.payment_id)
+    )
+    return {payment_id: int(total) for payment_id, total in rows}
+
+
 def refunded_or_held_minor(payment_id):
     """What is already given back, or on its way back, against a payment (failed refunds excluded)."""
-    return db.session.execute(
-        select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-            Refund.payment_id == payment_id, Refund.status != FAILED
-        )
-    ).scalar_one()
+    return _held_minor_by_payment(Refund.payment_id == payment_id).get(payment_id, 0)
+
+
+def refundable_on_invoice(invoice):
+    """{payment id: what can still be refunded} for every payment of `invoice`, in one query."""
+    held = _held_minor_by_payment(Refund.invoice_id == invoice.id)
+    return {payment.id: max(payment.amount_minor - held.get(payment.id, 0), 0) for payment in invoice.payments}
 
 
 def refundable_minor(payment):

@@ -1,14 +1,15 @@
 """Admin forms for integrations: a new API key, a new webhook subscription, and one-button actions."""
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField, URLField
-from wtforms.validators import DataRequired, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from billing_desk.forms import DayField, at_most, strip
 from billing_desk.integrations.outbox import EVENTS
 from billing_desk.models.integration import SCOPES
+from billing_desk.timeutil import local_today
 
 SCOPE_WORDS = {"read": "Read — look up patients, invoices, payments", "write": "Write — create patients and invoices, issue, void"}
 
@@ -33,7 +34,7 @@ class NewKeyForm(FlaskForm):
         super().__init__(*args, prefix="key", **kwargs)
 
     def validate_expires_on(self, field):
-        if field.data is not None and field.data <= date.today():
+        if field.data is not None and field.data <= local_today():
             raise ValidationError("The expiry must be a day after today.")
 
     def expires_at(self):

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, inspect, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from billing_desk import audit
 from billing_desk.approvals import policy
@@ -14,7 +14,7 @@ from billing_desk.approvals import service as approvals
 from billing_desk.billing import invoices as billing
 from billing_desk.billing.money import CURRENCIES, DEFAULT_CURRENCY, MAX_AMOUNT_MINOR, locale_for
 from billing_desk.billing.states import LABELS
-from billing_desk.bounds import page_number, parse_id
+from billing_desk.bounds import parse_id
 from billing_desk.catalog.service import get_cashier_max_discount_bp
 from billing_desk.extensions import db
 from billing_desk.invoices.forms import (
@@ -25,6 +25,7 @@ from billing_desk.invoices.forms import (
     invoice_form_data,
     service_choices,
 )
+from billing_desk.invoices.panels import load_panels
 from billing_desk.models import AuditEntry, Invoice, Patient, Payment, Service
 from billing_desk.notifications import outbox as email_outbox
 from billing_desk.paystack.money_panel import money_panel
@@ -83,20 +84,37 @@ def _filtered(form):
     return query.order_by(Invoice.id.desc())
 
 
+def _keyset_page(query):
+    """A page of the newest-first list, by id: older than `?before=`, newer than `?after=`, else the newest.
+
+    Keyset paging, not OFFSET: page 10,000 costs what page 1 does, because the database starts from the
+    primary key instead of reading and skipping every row above. One row more than a page says whether
+    there is more, without counting millions of rows. Returns (rows, newer_after, older_before): the
+    arguments of the links to the neighbouring pages, None where there is none.
+    """
+    before, after = _id_arg("before"), _id_arg("after")
+    if after:
+        found = list(db.session.scalars(
+            query.where(Invoice.id > after).order_by(None).order_by(Invoice.id.asc()).limit(PER_PAGE + 1)).unique())
+        rows = found[:PER_PAGE][::-1]
+        return rows, (rows[0].id if len(found) > PER_PAGE else None), (rows[-1].id if rows else after + 1)
+    if before:
+        query = query.where(Invoice.id < before)
+    found = list(db.session.scalars(query.limit(PER_PAGE + 1)).unique())
+    rows = found[:PER_PAGE]
+    newer = (rows[0].id if rows else before - 1) if before else None
+    return rows, newer, (rows[-1].id if len(found) > PER_PAGE else None)
+
+
 @bp.get("/")
 def index():
     form = InvoiceFilterForm(request.args)
     valid = form.validate()
-    page = page_number()
-    rows = []
-    if valid:
-        # One row more than a page says whether there is a next page, without counting millions of rows.
-        query = _filtered(form).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-        rows = list(db.session.scalars(query).unique())
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    rows, newer_after, older_before = _keyset_page(_filtered(form)) if valid else ([], None, None)
+    filters = {k: v for k, v in request.args.items() if k not in ("page", "before", "after") and v}
     return render_template(
-        "invoices/index.html", form=form, invoices=rows[:PER_PAGE], page=page,
-        has_next=len(rows) > PER_PAGE, filters=filters,
+        "invoices/index.html", form=form, invoices=rows, newer_after=newer_after, older_before=older_before,
+        filters=filters,
     ), (200 if valid else 422)
 
 
@@ -233,7 +251,13 @@ def _history(invoice):
 
 
 def render_invoice_page(invoice, *, void_form=None, status=200):
-    """The invoice page, also re-rendered with a refusal by other blueprints' actions on it (e.g. terminals)."""
+    """The invoice page, also re-rendered with a refusal by other blueprints' actions on it (e.g. terminals).
+
+    Everything the page shows is loaded here, the other blueprints' panels included (`invoices.panels`):
+    tests/invoices/test_page_queries.py fails on a query issued while the template renders.
+    """
+    if {"lines", "issued_by", "payments"} & inspect(invoice).unloaded:
+        invoice = _page_invoice(invoice.id)
     payments = db.session.scalars(
         select(Payment).options(joinedload(Payment.received_by)).where(Payment.invoice_id == invoice.id)
         .order_by(Payment.paid_at, Payment.id)
@@ -247,13 +271,29 @@ def render_invoice_page(invoice, *, void_form=None, status=200):
         void_form=void_form or VoidForm(formdata=None),
         can_void=billing.can_void(invoice),
         money=money_panel(invoice),
+        panels=load_panels(invoice),
         void_needs_approval=policy.needs_approval(policy.VOID, policy.Thresholds.from_config(current_app.config)),
     ), status
 
 
+def _page_invoice(invoice_id):
+    """The invoice with what its page shows of it (lines, who issued it), in two statements; 404 if unknown.
+
+    `populate_existing`: an invoice already in the session (a re-render after a refused action) is read again.
+    """
+    invoice = db.session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.lines), joinedload(Invoice.issued_by), selectinload(Invoice.payments))
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if invoice is None:
+        abort(404, "There is no such invoice.")
+    return invoice
+
+
 @bp.get(f"/{ID}")
 def show(invoice_id):
-    return render_invoice_page(db.get_or_404(Invoice, invoice_id))
+    return render_invoice_page(_page_invoice(invoice_id))
 
 
 @bp.post(f"/{ID}/issue")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from billing_desk.auth.access import admin_required
 from billing_desk.extensions import db
+from billing_desk.invoices.panels import invoice_panel
 from billing_desk.jobs import dead_letters
 from billing_desk.models import EmailOutbox, Invoice
 from billing_desk.notifications import caught_mail, outbox
@@ -40,6 +41,7 @@ EML_NAME = re.compile(r"[A-Za-z0-9._-]+\.eml")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+@invoice_panel("emails")
 def invoice_emails(invoice):
     """The emails of one invoice, newest first (for the invoice page's email panel)."""
     return db.session.scalars(
@@ -50,7 +52,6 @@ def invoice_emails(invoice):
 @bp.app_context_processor
 def _template_helpers():
     return {
-        "invoice_emails": invoice_emails,
         "invoice_email_address": lambda invoice: outbox.patient_address(invoice.patient),
         "can_email_invoice": outbox.can_email_invoice,
         "new_submission_key": lambda: uuid.uuid4().hex,

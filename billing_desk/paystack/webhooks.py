@@ -141,8 +141,12 @@ def store(raw_body, payload):
     """Insert the event, or count a duplicate of it, in one statement. Returns (event_id, is_new, processed).
 
     One upsert (`ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = duplicates + 1`) keeps the hot path to a
-    single round trip and makes two simultaneous deliveries of one event safe. The caller commits. An event
-    with impossible values (`impossible_values`) is stored already processed, as unprocessable: never retried.
+    single round trip and makes two simultaneous deliveries of one event safe. On PostgreSQL and SQLite it runs
+    on its own autocommitted connection: a single statement is its own transaction, durable when it returns
+    (before the 200 and before the job is queued), without a BEGIN and a COMMIT round trip of their own.
+    Elsewhere the caller commits.
+    An event with impossible values (`impossible_values`) is stored already processed, as unprocessable: never
+    retried.
     """
     now = utcnow()
     values = {
@@ -167,7 +171,8 @@ def store(raw_body, payload):
         set_={"duplicates": WebhookEvent.duplicates + 1},
     ).returning(WebhookEvent.id, WebhookEvent.duplicates, WebhookEvent.processed_at)
     # Core, not ORM, execution: this is the hot path of every delivery, and nothing here needs the ORM.
-    row = db.session.connection().execute(statement).one()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(statement).one()
     return row.id, row.duplicates == 0, row.processed_at is not None
 
 
@@ -176,7 +181,7 @@ def _store_portably(values):
         with db.session.begin_nested():
             event = WebhookEvent(**values)
             db.session.add(event)
-        return event.id, True, False
+        return event.id, True, event.processed_at is not None
     except IntegrityError:
         existing = db.session.execute(
             db.select(WebhookEvent).where(WebhookEvent.dedupe_key == values["dedupe_key"]).with_for_update()

@@ -10,6 +10,7 @@ from billing_desk.approvals import service as approvals
 from billing_desk.auth.access import require_admin_for_blueprint
 from billing_desk.billing import refunds as refund_service
 from billing_desk.extensions import db
+from billing_desk.invoices.panels import invoice_panel
 from billing_desk.jobs import enqueue
 from billing_desk.jobs.after_commit import commit
 from billing_desk.models import Invoice, Payment, PaymentReview, Refund
@@ -21,15 +22,14 @@ bp = Blueprint("refunds", __name__)
 require_admin_for_blueprint(bp)
 
 
-@bp.app_template_global()
+@invoice_panel("refunds")
 def invoice_refunds(invoice):
-    """The refunds of an invoice, oldest first (for `refunds/_refunds.html`)."""
-    return db.session.scalars(select(Refund).where(Refund.invoice_id == invoice.id).order_by(Refund.id)).all()
-
-
-@bp.app_template_global()
-def refundable_minor(payment):
-    return refund_service.refundable_minor(payment)
+    """For `refunds/_refunds.html`: the invoice's refunds, oldest first, and what is left to refund per payment."""
+    refunds = db.session.scalars(select(Refund).where(Refund.invoice_id == invoice.id).order_by(Refund.id)).all()
+    # Only administrators get the "Refund…" links.
+    admin = current_user.is_authenticated and current_user.is_admin
+    refundable = refund_service.refundable_on_invoice(invoice) if admin else {}
+    return {"refunds": refunds, "refundable": refundable}
 
 
 @bp.app_template_filter("refund_status")

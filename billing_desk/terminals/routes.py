@@ -7,6 +7,7 @@ from flask_login import current_user
 from billing_desk.auth.access import admin_required
 from billing_desk.billing.money import format_money
 from billing_desk.extensions import db
+from billing_desk.invoices.panels import invoice_panel
 from billing_desk.jobs.after_commit import commit
 from billing_desk.invoices.routes import render_invoice_page as render_invoice
 from billing_desk.models import Invoice, Terminal, TerminalPush
@@ -32,11 +33,7 @@ RETRYABLE = FINISHED - {"paid"}
 WAITING = frozenset(STATUS_WORDS) - FINISHED
 
 
-@bp.app_context_processor
-def _template_helpers():
-    return {"terminal_charge_form": terminal_charge_form}
-
-
+@invoice_panel("charge_form")
 def terminal_charge_form(invoice):
     """The invoice page's "Charge on terminal" form, or None when the invoice cannot be charged.
 

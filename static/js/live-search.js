@@ -11,14 +11,18 @@
     if (!results || !input || !window.fetch) { return; }
     var timer = null;
     var latest = 0;
+    var shown = new URLSearchParams(new FormData(form)).toString();  // what the results on the page are for
 
     function search() {
       var ask = ++latest;
-      var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
+      var query = new URLSearchParams(new FormData(form)).toString();
+      if (query === shown) { return; }  // already showing these (and the cashier may be in them)
+      var url = form.action + "?" + query;
       fetch(url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
         .then(function (response) { if (!response.ok) { throw new Error(); } return response.text(); })
         .then(function (html) {
-          if (ask !== latest) { return; }  // an older answer arriving after a newer one
+          if (ask !== latest || query === shown) { return; }  // an older answer arriving after a newer one
+          shown = query;
           results.innerHTML = html;
           var found = results.querySelector("[role=status]");
           if (status) { status.textContent = found ? found.textContent : ""; }

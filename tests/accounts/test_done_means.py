@@ -7,11 +7,21 @@ from sqlalchemy import select
 
 from billing_desk.accounts import ledger
 from billing_desk.extensions import db
-from billing_desk.models import AccountEntry, ApprovalRequest, AuditEntry, Invoice, Staff
-from billing_desk.timeutil import utcnow
+from billing_desk.models import (
+    AccountEntry,
+    ApprovalRequest,
+    AuditEntry,
+    Invoice,
+    Staff,
+)
 from tests.accounts.helpers import pay_from_deposit, refund_from_account, take_deposit
 from tests.conftest import sign_in
-from tests.factories import make_issued_invoice, make_patient, submit_form
+from tests.factories import (
+    hospital_today,
+    make_issued_invoice,
+    make_patient,
+    submit_form,
+)
 from tests.notifications.helpers import parts
 from tests.notifications.support import pdf_text, smtp_server  # noqa: F401  (fixture)
 
@@ -31,13 +41,13 @@ def test_deposit_spent_statement_emailed_rest_refunded_with_approval(
     assert take_deposit(desk, patient, "50,000").status_code == 303
     lab = make_issued_invoice(patient=patient, lines=((1_500_000, 1),))
     ward = make_issued_invoice(patient=patient, lines=((4_000_000, 1),))
-    ward.due_date = utcnow().date() - timedelta(days=40)
+    ward.due_date = hospital_today() - timedelta(days=40)
     db.session.commit()
     assert pay_from_deposit(desk, lab, "15000").status_code == 303
     assert pay_from_deposit(desk, ward, "20000").status_code == 303
     assert ledger.balance_minor(patient.id, "NGN") == 1_500_000
 
-    today = utcnow().date()
+    today = hospital_today()
     emailed = desk.post_form(f"/patients/{patient.id}/statement/email", {
         "first": str(today - timedelta(days=30)), "last": str(today), "currency": "NGN", "submission_key": "f" * 32})
     assert emailed.status_code == 303

@@ -1,6 +1,6 @@
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,13 @@ from billing_desk.billing.invoices import InvoiceConflict, InvoiceRefused, LineI
 from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, InvoiceLine, InvoiceSequence
-from tests.factories import make_draft_invoice, make_patient, make_service, make_staff
+from tests.factories import (
+    hospital_today,
+    make_draft_invoice,
+    make_patient,
+    make_service,
+    make_staff,
+)
 
 YEAR = datetime.now(ZoneInfo("Africa/Lagos")).year  # the test app's TIMEZONE numbers by the hospital's year
 
@@ -155,7 +161,7 @@ def test_service_in_another_currency_is_refused_with_a_message(patient, staff):
         ({"currency": None}, "currency", "Currency must be one of"),
         ({"invoice_discount_minor": 500001}, "invoice_discount", "cannot be more than the subtotal of ₦5,000.00"),
         ({"invoice_discount_minor": -1}, "invoice_discount", "negative"),
-        ({"due_date": date.today() - timedelta(days=1)}, "due_date", "cannot be in the past"),
+        ({"due_date": hospital_today() - timedelta(days=1)}, "due_date", "cannot be in the past"),
         ({"notes": "n" * 2001}, "notes", "at most 2000"),
     ],
 )
@@ -255,11 +261,11 @@ def test_a_refused_update_leaves_the_draft_alone(patient, staff):
 
 def test_update_keeps_a_past_due_date_but_refuses_a_new_one(patient, staff):
     invoice = draft(patient, staff, [_line()])
-    invoice.due_date = date.today() - timedelta(days=3)  # the draft has sat for a while
+    invoice.due_date = hospital_today() - timedelta(days=3)  # the draft has sat for a while
     db.session.commit()
     billing.update_draft(invoice.id, currency="NGN", due_date=invoice.due_date, lines=[_line()], actor_id=staff.id)
     with pytest.raises(InvoiceRefused, match="past"):
-        billing.update_draft(invoice.id, currency="NGN", due_date=date.today() - timedelta(days=1),
+        billing.update_draft(invoice.id, currency="NGN", due_date=hospital_today() - timedelta(days=1),
                              lines=[_line()], actor_id=staff.id)
 
 

@@ -8,7 +8,7 @@ from billing_desk.extensions import db
 from billing_desk.models import Payment
 from billing_desk.shifts.service import open_shift
 from tests.browser.harness import axe_violations
-from tests.browser.test_harness import sign_in
+from tests.browser.steps import sign_in
 from tests.factories import make_issued_invoice, make_patient, make_service
 
 COUNT_PRINTS = "window.__prints = 0; window.print = () => { window.__prints += 1; };"
@@ -17,7 +17,7 @@ COUNT_PRINTS = "window.__prints = 0; window.print = () => { window.__prints += 1
 def test_the_invoice_editor_counts_as_the_cashier_types_and_adds_lines_in_place(desk, page, cashier):
     patient = make_patient(first_name="Ngozi", last_name="Eze")
     make_service(code="XR01", name="Chest X-ray", unit_price_minor=1_200_000)
-    sign_in(page, desk, cashier)
+    sign_in(page, desk, cashier.email)
     page.goto(desk.at(f"/invoices/new?patient_id={patient.id}"))
     page.evaluate("window.__same_page = true")
     line = page.locator("[data-line-row]").first
@@ -54,11 +54,13 @@ def test_search_to_printed_receipt_without_the_mouse(desk, page, cashier):
     patient = make_patient(first_name="Adaeze", last_name="Okonkwo")
     invoice = make_issued_invoice(patient=patient, lines=((750_000, 1),))
     page.add_init_script(COUNT_PRINTS)
-    sign_in(page, desk, cashier)
+    sign_in(page, desk, cashier.email)
     page.goto(desk.at("/patients/"))
     page.keyboard.type("okonk")  # the search box has the focus; results come as you type
+    expect(page.locator("#patient-results")).to_contain_text("1 patient found for “okonk”")
     expect(page.locator("#patient-results")).to_contain_text("Okonkwo, Adaeze")
     page.keyboard.press("ArrowDown")
+    expect(page.locator("#patient-results tbody a").first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Adaeze Okonkwo")
     for _ in range(40):  # Tab to the invoice, as a keyboard user does
@@ -87,7 +89,7 @@ def test_a_receipt_prints_alone_on_an_80_mm_roll_and_reprints_say_copy(desk, pag
     db.session.commit()
     invoice = make_issued_invoice(lines=((420_000, 1),))
     page.add_init_script(COUNT_PRINTS)
-    sign_in(page, desk, cashier)
+    sign_in(page, desk, cashier.email)
     page.goto(desk.at(f"/invoices/{invoice.id}"))
     page.get_by_label("Amount paid").fill("4200")
     page.get_by_role("button", name="Record payment").click()

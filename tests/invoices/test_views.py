@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,13 @@ from billing_desk.billing.payments import PaymentDetails, record_payment
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Invoice, InvoiceLine
 from tests.conftest import CSRF_RE
-from tests.factories import make_draft_invoice, make_issued_invoice, make_patient, make_service
+from tests.factories import (
+    hospital_today,
+    make_draft_invoice,
+    make_issued_invoice,
+    make_patient,
+    make_service,
+)
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def form_data(**overrides):
     data = {
         "submission_key": "key-1",
         "currency": "NGN",
-        "due_date": date.today().isoformat(),
+        "due_date": hospital_today().isoformat(),
         "lines-0-service": "",
         "lines-0-description": "Consultation",
         "lines-0-quantity": "2",
@@ -92,7 +98,7 @@ def test_new_invoice_without_a_patient_sends_to_the_patient_search(cashier_clien
 def test_new_invoice_is_due_after_the_configured_days(app, cashier_client, patient, days):
     app.config["INVOICE_DUE_DAYS"] = days
     html = text(cashier_client.get(f"/invoices/new?patient_id={patient.id}"))
-    assert f'value="{(date.today() + timedelta(days=days)).isoformat()}"' in html
+    assert f'value="{(hospital_today() + timedelta(days=days)).isoformat()}"' in html
 
 
 def test_service_picker_shows_prices_with_their_currency(cashier_client, patient):
@@ -171,7 +177,7 @@ def test_service_line_takes_the_price_list_price_when_left_empty(cashier_client,
         ({"invoice_discount": "-1"}, "invoice_discount", "cannot be negative"),
         ({"invoice_discount": "301"}, "invoice_discount", "Cashiers may discount at most 10%"),
         ({"lines-0-discount": "301"}, "lines-0-discount", "Cashiers may discount at most 10%"),
-        ({"due_date": (date.today() - timedelta(days=1)).isoformat()}, "due_date", "cannot be in the past"),
+        ({"due_date": (hospital_today() - timedelta(days=1)).isoformat()}, "due_date", "cannot be in the past"),
         ({"due_date": "31/31/2026"}, "due_date", "Enter the date as YYYY-MM-DD"),
         ({"currency": "EUR"}, "currency", "Pick a currency from the list."),
         ({"notes": "n" * 2001}, "notes", "2000 characters"),
@@ -279,7 +285,7 @@ def test_issue_gives_a_number_and_makes_the_page_read_only(cashier_client, patie
     response = post(cashier_client, f"/invoices/{invoice.id}/issue")
     assert response.status_code == 303
     page = text(cashier_client.get(f"/invoices/{invoice.id}"))
-    number = f"INV-{date.today().year}-000001"
+    number = f"INV-{hospital_today().year}-000001"
     assert f"Invoice {number} issued." in page
     assert "Issued — unpaid" in page and ">Issue invoice</button>" not in page and "Edit draft" not in page
     assert "No payments yet." in page and "Balance due" in page
@@ -385,13 +391,14 @@ def test_list_filters_by_status_number_patient_and_date(cashier_client, patient,
     assert listed("q=eze") == {"issued": True, "draft": False}
     assert listed("q=100%25_") == {"issued": False, "draft": False}
     assert listed(f"patient_id={other.id}") == {"issued": False, "draft": True}
-    today = date.today()
+    today = hospital_today()
     assert listed(f"created_from={today}&created_to={today}") == {"issued": True, "draft": True}
     assert listed(f"created_to={today - timedelta(days=1)}") == {"issued": False, "draft": False}
     assert issued.id != draft.id
 
 
-@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "patient_id=99999999999999999999"])
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "q=%00", "patient_id=99999999999999999999",
+                                   "before=99999999999999999999", "after=-3", "before=abc", "after=1&before=1"])
 def test_list_survives_odd_queries(cashier_client, query):
     assert cashier_client.get(f"/invoices/?{query}").status_code == 200
 
@@ -407,10 +414,16 @@ def test_list_with_a_bad_date_is_422(cashier_client):
     assert "Enter the date as YYYY-MM-DD" in text(response)
 
 
-def test_list_pages_newest_first_without_counting(cashier_client, patient):
-    invoices = [make_draft_invoice(patient=patient) for _ in range(26)]
+def test_list_pages_newest_first_by_keyset_without_counting(cashier_client, patient):
+    invoices = [make_draft_invoice(patient=patient) for _ in range(27)]
     first = text(cashier_client.get("/invoices/"))
-    assert f"Draft #{invoices[-1].id}<" in first and f"Draft #{invoices[0].id}<" not in first
-    assert "Older ›" in first
-    second = text(cashier_client.get("/invoices/?page=2"))
-    assert f"Draft #{invoices[0].id}<" in second and "Older ›" not in second and "‹ Newer" in second
+    assert f"Draft #{invoices[-1].id}<" in first and f"Draft #{invoices[1].id}<" not in first
+    assert f'href="/invoices/?before={invoices[2].id}" rel="next">Older ›' in first and "‹ Newer" not in first
+    second = text(cashier_client.get(f"/invoices/?before={invoices[2].id}"))
+    assert f"Draft #{invoices[1].id}<" in second and f"Draft #{invoices[0].id}<" in second
+    assert f"Draft #{invoices[2].id}<" not in second and "Older ›" not in second
+    assert f'href="/invoices/?after={invoices[1].id}" rel="prev">‹ Newer' in second
+    back = text(cashier_client.get(f"/invoices/?after={invoices[1].id}"))
+    assert back.count("Draft #") == 25 and f"Draft #{invoices[2].id}<" in back and "‹ Newer" not in back
+    filtered = text(cashier_client.get(f"/invoices/?status=draft&before={invoices[2].id}"))
+    assert "status=draft" in filtered and f"Draft #{invoices[0].id}<" in filtered

@@ -1,6 +1,6 @@
 """The administrators' Email log: access, filters, resend; and the mail catcher inbox."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -8,8 +8,12 @@ from sqlalchemy import select
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry
 from billing_desk.notifications import outbox
-from tests.factories import make_issued_invoice, make_patient
-from tests.notifications.helpers import emailable_invoice, post_signed_in, send_invoice_email
+from tests.factories import hospital_today, make_issued_invoice, make_patient
+from tests.notifications.helpers import (
+    emailable_invoice,
+    post_signed_in,
+    send_invoice_email,
+)
 
 
 @pytest.mark.parametrize(
@@ -38,8 +42,8 @@ def log_rows(app, smtp_server):
         ("?status=skipped", ["No email on file"], ["sent.patient@example.org"]),
         ("?kind=receipt", ["No emails match."], ["sent.patient@example.org"]),
         ("?q=SENT.pat", ["sent.patient@example.org"], ["No email on file"]),
-        (f"?created_from={date.today().isoformat()}", ["sent.patient@example.org"], []),
-        (f"?created_to={(date.today() - timedelta(days=1)).isoformat()}", ["No emails match."], ["sent.patient@example.org"]),
+        (f"?created_from={hospital_today().isoformat()}", ["sent.patient@example.org"], []),
+        (f"?created_to={(hospital_today() - timedelta(days=1)).isoformat()}", ["No emails match."], ["sent.patient@example.org"]),
     ],
 )
 def test_email_log_filters(admin_client, log_rows, query, shown, hidden):

@@ -167,9 +167,12 @@ def test_send_invoice_needs_sign_in(client, app):
 
 
 def _panel(app, invoice):
-    with app.test_request_context():
+    from billing_desk.invoices.panels import LOADERS
+
+    with app.test_request_context():  # as the invoice page renders it: its data loaded first, by the view
         return render_template_string('{% include "notifications/_invoice_email_button.html" %}'
-                                      '{% include "notifications/_invoice_emails.html" %}', invoice=invoice)
+                                      '{% include "notifications/_invoice_emails.html" %}', invoice=invoice,
+                                      panels={"emails": LOADERS["emails"](invoice)})
 
 
 def test_invoice_panel_lists_emails_with_status_in_words(app, smtp_server):

@@ -1,5 +1,5 @@
 """Payment reminders: interval, maximum count, and stopping once the invoice is paid or void."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,14 +11,14 @@ from billing_desk.notifications import outbox, tasks
 from billing_desk.notifications.reminders import queue_due_reminders
 from billing_desk.notifications.sweep import run_notification_sweep
 from billing_desk.timeutil import utcnow
-from tests.factories import make_issued_invoice, make_patient
+from tests.factories import hospital_today, make_issued_invoice, make_patient
 from tests.notifications.helpers import emailable_invoice, parts, pay, public_path
 from tests.notifications.support import PAY_URL_BASE
 
 
 def overdue_invoice(**fields):
     invoice = emailable_invoice(**fields)
-    invoice.due_date = date.today() - timedelta(days=3)
+    invoice.due_date = hospital_today() - timedelta(days=3)
     db.session.commit()
     return invoice
 
@@ -108,9 +108,9 @@ def test_a_queued_reminder_is_not_sent_once_the_invoice_is_settled(app, smtp_ser
 def test_no_reminder_when_not_owed(app, smtp_server, make):
     invoice = make()
     if invoice.due_date is None:
-        invoice.due_date = date.today()
+        invoice.due_date = hospital_today()
     if invoice.status != "issued" or invoice.patient.email is None:
-        invoice.due_date = date.today() - timedelta(days=30)
+        invoice.due_date = hospital_today() - timedelta(days=30)
     db.session.commit()
 
     assert queue_due_reminders() == []

@@ -7,7 +7,12 @@ from sqlalchemy import func, select
 from billing_desk.extensions import db
 from billing_desk.models import AuditEntry, Patient
 from billing_desk.patients.service import PER_PAGE
-from tests.factories import make_issued_invoice, make_patient, submit_form
+from tests.factories import (
+    hospital_today,
+    make_issued_invoice,
+    make_patient,
+    submit_form,
+)
 
 KEY = "6f1c1c7e-6b7b-4d37-9d7e-2f4f8f0a1b2c"
 
@@ -89,7 +94,7 @@ def test_double_submit_makes_one_patient(cashier_client):
         ({"phone": "0803 12"}, "phone", "7 to 15 digits"),
         ({"phone": "call me"}, "phone", "Use digits only"),
         ({"date_of_birth": "12/04/1990x"}, "date_of_birth", "Enter the date as YYYY-MM-DD"),
-        ({"date_of_birth": (date.today() + timedelta(days=1)).isoformat()}, "date_of_birth", "in the future"),
+        ({"date_of_birth": (hospital_today() + timedelta(days=1)).isoformat()}, "date_of_birth", "in the future"),
         ({"date_of_birth": "1850-01-01"}, "date_of_birth", "more than 130 years"),
         ({"mrn": "A!"}, "mrn", "Use 3–20 letters"),
         ({"mrn": "H0000123"}, "mrn", "given out by the desk"),
@@ -215,10 +220,11 @@ def test_search_pages(cashier_client):
     make_patient(first_name="Tunde", last_name="Bello")
     first = cashier_client.get("/patients/?q=ngozi").get_data(as_text=True)
     second = cashier_client.get("/patients/?q=ngozi&page=2").get_data(as_text=True)
-    assert f"{PER_PAGE + 3} patients found" in first
-    assert first.count("Okeke") == PER_PAGE and "Okeke000" in first and 'rel="next"' in first
+    assert f"Patients 1–{PER_PAGE} found for “ngozi”, more on the next page" in first
+    assert f"Patients {PER_PAGE + 1}–{PER_PAGE + 3} found for “ngozi”." in second
+    assert first.count("Okeke") == PER_PAGE and "Okeke027" in first and 'rel="next"' in first  # newest first
     assert "q=ngozi" in first and "page=2" in first
-    assert second.count("Okeke") == 3 and "Okeke027" in second and "Bello" not in second
+    assert second.count("Okeke") == 3 and "Okeke000" in second and "Bello" not in second
 
 
 def test_search_page_without_query_lists_newest_first(cashier_client):

@@ -125,7 +125,10 @@ def test_invoice_partial_lists_refunds_and_links_admins(app, payment, admin, cas
     invoice = db.session.get(Invoice, payment.invoice_id)
     with app.test_request_context():
         login_user(admin if role == "admin" else cashier)
-        html = render_template("refunds/_refunds.html", invoice=invoice)
+        from billing_desk.invoices.panels import LOADERS
+
+        html = render_template("refunds/_refunds.html", invoice=invoice,
+                               panels={"refunds": LOADERS["refunds"](invoice)})
     assert "Lab test cancelled" in html and "Refunded" in html
     assert (f"/payments/{payment.id}/refund" in html) is has_link
 

@@ -1,14 +1,14 @@
 """`flask sweep` and `flask paystack reconcile` against the sandbox (no worker needed: nothing is queued)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from billing_desk.extensions import db
-from billing_desk.models import Invoice, Payment, TerminalPush
 from billing_desk.jobs.cli import sweep_command
+from billing_desk.models import Invoice, Payment, TerminalPush
 from billing_desk.paystack.cli import paystack_cli
-from tests.factories import make_issued_invoice
+from tests.factories import hospital_today, make_issued_invoice
 from tests.paystack.webhook_fixtures import (  # noqa: F401  (fixtures)
     live,
     live_config,
@@ -57,7 +57,7 @@ def test_sweep_once_books_a_lost_payment_and_expires_old_pushes(app, lost_paymen
 
 def test_reconcile_books_what_was_missed_then_finds_no_differences(app, lost_payment):
     runner = app.test_cli_runner()
-    today = date.today().isoformat()
+    today = hospital_today().isoformat()
     first = runner.invoke(paystack_cli, ["reconcile", "--date", today])
     assert first.exit_code == 0, first.output
     assert "1 paid now" in first.output and "no differences" in first.output
@@ -73,7 +73,7 @@ def test_reconcile_reports_a_payment_paystack_does_not_know(app, lost_payment):
     record_payment(other.id, PaymentDetails(amount_minor=5000, currency="NGN", channel="card_terminal",
                                             paystack_reference="pos_nowhere"), actor_id=None)
     db.session.commit()
-    result = app.test_cli_runner().invoke(paystack_cli, ["reconcile", "--date", date.today().isoformat()])
+    result = app.test_cli_runner().invoke(paystack_cli, ["reconcile", "--date", hospital_today().isoformat()])
     assert result.exit_code == 1
     assert "pos_nowhere" in result.output and "not found" in result.output
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from billing_desk.extensions import db
 from billing_desk.models import Invoice, Payment, ReconciliationRun
 from billing_desk.paystack import creation
-from billing_desk.timeutil import utcnow
+from billing_desk.timeutil import DEFAULT_TIMEZONE, local_today, zone_named
 from tests.factories import make_issued_invoice
 from tests.paystack.webhook_fixtures import form_post
 from tests.devtools.sandbox.running import paystack_sandbox, sandbox_session  # noqa: F401  (fixtures)
@@ -33,7 +33,7 @@ def lost_webhook(app, paystack_sandbox):
 
 def test_form_defaults_to_yesterday(admin_client):
     page = admin_client.get("/reports/reconciliation").get_data(as_text=True)
-    assert f'value="{utcnow().date() - timedelta(days=1)}"' in page
+    assert f'value="{local_today() - timedelta(days=1)}"' in page
     assert "<label for=\"day\">Day</label>" in page
 
 
@@ -42,7 +42,7 @@ def test_reconciling_a_day_books_the_lost_payment_and_names_the_unknown_one(admi
     invoice, booked_reference = lost_webhook
     walk_in = paystack_sandbox.card_payment(400_000)["reference"]  # paid at Paystack, never at the desk
 
-    response = form_post(admin_client, "/reports/reconciliation", {"day": utcnow().date().isoformat()})
+    response = form_post(admin_client, "/reports/reconciliation", {"day": local_today().isoformat()})
 
     assert response.status_code == 303
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -65,7 +65,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
     invoice, reference = lost_webhook
     paystack_sandbox.faults(fail_next=3)  # the verify and its two retries; the listing after it succeeds
 
-    response = form_post(admin_client, "/reports/reconciliation", {"day": utcnow().date().isoformat()})
+    response = form_post(admin_client, "/reports/reconciliation", {"day": local_today().isoformat()})
 
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Could not verify" in page and "PaystackServerError" in page and "answered with an error" in page
@@ -77,7 +77,7 @@ def test_a_verify_that_fails_is_listed_and_its_payment_is_not_booked(admin_clien
     ("", "Pick the day to reconcile."),
     ("04/03/2026", "Enter the date as YYYY-MM-DD"),
     ("1999-12-31", "from 01 Jan 2000 on"),
-    ((utcnow().date() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+    ((local_today(zone_named(DEFAULT_TIMEZONE)) + timedelta(days=1)).isoformat(), "cannot be in the future"),
 ])
 def test_bad_days_are_field_errors(admin_client, paystack_sandbox, day, message):
     response = form_post(admin_client, "/reports/reconciliation", {"day": day})
