@@ -1,6 +1,6 @@
 """Paystack fault benchmark (not a test; run by hand): `.venv/bin/python bench/faults.py` (BENCH_FAULT_PUSHES=500).
 
-Each invoice is charged on a terminal the way the desk does it (`sync.push_to_terminal`, what "Charge on
+Each invoice is charged on a terminal the way the desk does it (`push_to_terminal`, what "Charge on
 terminal" calls), while the sandbox answers 500 to 30% of the pushes' Paystack calls and lets 10% of the
 payment-request creates time out after making the request. The cashier presses the button again after
 each failure (at most 8 times; told "being prepared, try again in a moment", they wait the few seconds the desk
@@ -37,21 +37,22 @@ PATIENCE_S = CONNECT_S + READ_S + 5 + 0.5
 def charge_until_pushed(sandbox_url, invoice_id, terminal_id, staff_id, rng, seen):
     """Press "Charge on terminal" until it works; returns the number of presses."""
     from billing_desk.extensions import db
-    from billing_desk.paystack import sync
-    from billing_desk.paystack.client import PaystackError
+    from billing_desk.paystack.errors import PaystackError
+    from billing_desk.paystack.creation import RequestInProgress, SyncRefused
+    from billing_desk.paystack.terminal_pushes import push_to_terminal
 
     for attempt in range(1, ATTEMPTS + 1):
         roll = rng.random()
         knob = {"fail_next": 1} if roll < 0.30 else {"timeout_after_create_next": 1} if roll < 0.40 else {}
         requests.post(f"{sandbox_url}/_sandbox/faults", json=knob, timeout=10).raise_for_status()
         try:
-            sync.push_to_terminal(invoice_id, terminal_id, staff_id)
+            push_to_terminal(invoice_id, terminal_id, staff_id)
             db.session.commit()
             return attempt
-        except (PaystackError, sync.SyncRefused) as failure:
+        except (PaystackError, SyncRefused) as failure:
             db.session.rollback()
             seen[f"{failure.__class__.__name__}: {str(failure)[:90]}"] += 1
-            if isinstance(failure, sync.RequestInProgress):
+            if isinstance(failure, RequestInProgress):
                 time.sleep(PATIENCE_S)  # "Try again in a moment": the cashier waits, as the message asks
         finally:
             requests.post(f"{sandbox_url}/_sandbox/faults", json={"fail_next": 0, "timeout_after_create_next": 0},
@@ -62,8 +63,8 @@ def charge_until_pushed(sandbox_url, invoice_id, terminal_id, staff_id, rng, see
 def run():
     from billing_desk import create_app
     from billing_desk.extensions import db
-    from billing_desk.models import Invoice, Patient, PaymentRequest, Staff
-    from billing_desk.paystack import sync
+    from billing_desk.models import Invoice, Patient, PaymentRequest, Staff, Terminal
+    from billing_desk.paystack.terminals import sync_terminals
     from devtools.sandbox import SandboxServer, create_sandbox_app
 
     sandbox = SandboxServer(create_sandbox_app({"SECRET_KEY": SECRET, "WEBHOOK_URL": None})).start()
@@ -85,9 +86,9 @@ def run():
                 db.session.execute(insert(Invoice), [
                     {"patient_id": 1, "number": f"INV-FAULT-{n:05d}", "status": "issued", "currency": "NGN",
                      "subtotal_minor": 500_000, "total_minor": 500_000} for n in range(PUSHES)])
-                sync.sync_terminals()
+                sync_terminals(actor_id=None)
                 db.session.commit()
-                terminal_id = db.session.scalar(select(sync.Terminal.id).where(sync.Terminal.terminal_id == TERMINAL))
+                terminal_id = db.session.scalar(select(Terminal.id).where(Terminal.terminal_id == TERMINAL))
                 started = time.perf_counter()
                 for invoice_id in range(1, PUSHES + 1):
                     presses.append(charge_until_pushed(sandbox.base_url, invoice_id, terminal_id, staff.id, rng, seen))
