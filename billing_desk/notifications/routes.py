@@ -32,6 +32,7 @@ from billing_desk.models import EmailOutbox, Invoice
 from billing_desk.notifications import caught_mail, outbox
 from billing_desk.notifications.forms import EmailLogFilterForm, ResendForm, SendInvoiceForm
 from billing_desk.notifications.settings import setting
+from billing_desk.timeutil import day_start_utc
 
 bp = Blueprint("notifications", __name__)
 
@@ -110,10 +111,10 @@ def _filtered(form):
         query = query.where(EmailOutbox.status == form.status.data)
     if form.kind.data:
         query = query.where(EmailOutbox.kind == form.kind.data)
-    if form.created_from.data:
-        query = query.where(EmailOutbox.created_at >= form.created_from.data)
+    if form.created_from.data:  # days are the hospital's (TIMEZONE); stored times are UTC
+        query = query.where(EmailOutbox.created_at >= day_start_utc(form.created_from.data))
     if form.created_to.data:
-        query = query.where(EmailOutbox.created_at < form.created_to.data + timedelta(days=1))
+        query = query.where(EmailOutbox.created_at < day_start_utc(form.created_to.data + timedelta(days=1)))
     if form.q.data:
         text = form.q.data.lower()
         query = query.where(
