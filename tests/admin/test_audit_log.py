@@ -186,3 +186,10 @@ def test_filters_are_laid_out_as_a_grid_with_the_buttons_on_their_own_row(admin_
     actions = form.split('<div class="filter-actions">')[1]
     assert "Show matching entries</button>" in actions and "Clear filters</a>" in actions
     assert form.count('<div class="field') == 6
+
+
+def test_an_invoice_is_named_by_its_number_not_its_row_id(admin_client):
+    invoice = make_issued_invoice(number="INV-2026-000019")
+    _entry("invoice.issued", invoice=invoice, entity_type="invoices", entity_id=invoice.id, note="note-issued")
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "INV-2026-000019</a>" in page and f"invoices #{invoice.id}" not in page
