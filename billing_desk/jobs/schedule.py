@@ -58,11 +58,10 @@ def last_local_time(hh_mm, now):
 
 
 TASKS = (
-    Task("sweep", "Sweep: lost and orphaned jobs, pending Paystack requests, terminal pushes, lost emails",
+    Task("sweep", "Sweep: lost and orphaned jobs, pending and stale Paystack requests, terminal pushes, lost emails",
          tasks.sweep, every="SWEEP_EVERY_SECONDS", lease_seconds=300),
     Task("reminders", "Payment reminders to patients", tasks.reminders, daily_at="REMINDER_LOCAL_TIME"),
     Task("reconciliation", "Reconciliation of yesterday's card payments with Paystack", tasks.reconcile_yesterday,
          daily_at="RECONCILIATION_LOCAL_TIME", lease_seconds=1800),
-    # Expiring stale payment requests joins this table as one Task once its function lands in billing_desk/paystack/.
 )
 TASKS_BY_NAME = {task.name: task for task in TASKS}
