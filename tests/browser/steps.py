@@ -132,3 +132,14 @@ def wait_for_messages(smtp, count, timeout_s=20):
     while len(smtp.messages) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     return list(smtp.messages)
+
+
+COUNT_PRINTS = "window.__prints = 0; window.print = () => { window.__prints += 1; };"
+
+
+def wait_for_prints(page, count, timeout_s=10):
+    """Poll from outside the page: the app's Content-Security-Policy forbids evaluating strings inside it."""
+    deadline = time.monotonic() + timeout_s
+    while page.evaluate("() => window.__prints") != count:
+        assert time.monotonic() < deadline, f"the print dialog was not opened {count} time(s)"
+        time.sleep(0.1)

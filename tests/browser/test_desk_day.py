@@ -15,8 +15,8 @@ from billing_desk.extensions import db
 from billing_desk.paystack.terminals import sync_terminals
 from tests.browser.harness import axe_violations
 from tests.browser.steps import (
-    SCREENSHOTS_DIR, build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift,
-    register_patient, screen_status, shoot, sign_in, take_cash, wait_for_messages, words,
+    COUNT_PRINTS, SCREENSHOTS_DIR, build_invoice, charge_on_terminal, issue_invoice, on_sandbox_terminal, open_shift,
+    register_patient, screen_status, shoot, sign_in, take_cash, wait_for_messages, wait_for_prints, words,
 )
 from tests.factories import make_patient, make_service, make_staff
 from tests.notifications.helpers import links_in, parts
@@ -85,12 +85,12 @@ def test_a_desk_day_from_opening_the_shift_to_the_z_report(desk, page, chromium,
 def print_receipt(page):
     """Print the card payment's receipt: the desk counts the print, shows the receipt with the lines paid and
     the card, and opens the browser's print dialog by itself (recorded here instead of a real printer)."""
-    page.add_init_script("window.__prints = 0; window.print = function () { window.__prints += 1; };")
+    page.add_init_script(COUNT_PRINTS)
     page.get_by_role("button", name=re.compile(rf"receipt .*for ₦{re.escape(CARD)}", re.I)).first.click()
     receipt = page.get_by_role("article", name="Receipt")
     expect(receipt).to_contain_text(f"₦{CARD}")
     expect(receipt).to_contain_text("Full blood count")
-    page.wait_for_function("window.__prints > 0")
+    wait_for_prints(page, 1)
     shoot(page, "receipt", full_page=True)
 
 

@@ -1,7 +1,6 @@
 """The desk in a real browser: live totals in the invoice editor, search to printed receipt without the mouse,
 and the receipt's print flow (the page opens the print dialog; printed, only the receipt shows)."""
 import re
-import time
 
 from playwright.sync_api import expect
 
@@ -9,19 +8,8 @@ from billing_desk.extensions import db
 from billing_desk.models import Payment
 from billing_desk.shifts.service import open_shift
 from tests.browser.harness import axe_violations
-from tests.browser.steps import sign_in
+from tests.browser.steps import COUNT_PRINTS, sign_in, wait_for_prints
 from tests.factories import make_issued_invoice, make_patient, make_service
-
-COUNT_PRINTS = "window.__prints = 0; window.print = () => { window.__prints += 1; };"
-
-
-def wait_for_prints(page, count, timeout_s=10):
-    """Poll from outside the page: the app's Content-Security-Policy forbids evaluating strings inside it."""
-    deadline = time.monotonic() + timeout_s
-    while page.evaluate("() => window.__prints") != count:
-        assert time.monotonic() < deadline, f"the print dialog was not opened {count} time(s)"
-        time.sleep(0.1)
-
 
 def test_the_invoice_editor_counts_as_the_cashier_types_and_adds_lines_in_place(desk, page, cashier):
     patient = make_patient(first_name="Ngozi", last_name="Eze")
