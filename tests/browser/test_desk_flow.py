@@ -66,11 +66,13 @@ def test_search_to_printed_receipt_without_the_mouse(desk, page, cashier):
             break
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text(invoice.number)
+    page.wait_for_load_state("load")  # the shortcuts script is deferred: a key pressed before it loads does nothing
     page.keyboard.press("a")  # the amount, filled in with the balance
     expect(page.get_by_label("Amount paid")).to_be_focused()
     expect(page.get_by_label("Amount paid")).to_have_value("7500.00")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Payment for invoice")
+    page.wait_for_load_state("load")
     page.keyboard.press("r")  # print the receipt (A4)
     expect(page.get_by_role("heading", level=1)).to_have_text("Receipt")
     expect(page.locator("article.receipt")).to_contain_text("₦7,500.00")
