@@ -164,16 +164,19 @@ def test_duplicate_is_counted_not_stored_again(client):
     assert (event.duplicates, event.attempts) == (2, 1)  # applied once, not re-applied
 
 
-def test_pending_webhook_marks_our_request_pending(client):
+@pytest.mark.parametrize("status, outcome", [("pending", "pending"), ("success", "ignored")])
+def test_pending_webhook_confirms_a_live_request_and_never_moves_one_back(client, status, outcome):
+    """The desk links a request (pending) when Paystack answers the create; the webhook only confirms it, and a
+    late `pending` never takes a paid request back."""
     invoice = make_issued_invoice()
-    payment_request = make_payment_request(invoice, status="creating")
+    payment_request = make_payment_request(invoice, status=status)
     data = load_example("paymentrequest.pending.json")["data"] | {
         "id": payment_request.paystack_id, "request_code": payment_request.request_code,
     }
     assert post_webhook(client, body_of("paymentrequest.pending", data)).status_code == 200
     db.session.expire_all()
-    assert db.session.get(PaymentRequest, payment_request.id).status == "pending"
-    assert db.session.scalars(select(WebhookEvent)).one().outcome == "pending"
+    assert db.session.get(PaymentRequest, payment_request.id).status == status
+    assert db.session.scalars(select(WebhookEvent)).one().outcome == outcome
 
 
 def test_success_for_a_request_we_never_made_is_flagged(client):
