@@ -6,7 +6,7 @@ is translated); apispec assembles paths, parameters, components and security int
 from functools import lru_cache
 
 from apispec import APISpec
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from billing_desk.api import idempotency
 from billing_desk.api.envelope import API_PREFIX
@@ -28,7 +28,19 @@ ERROR_WORDS = {
     429: "Too many requests for this key: wait `Retry-After` seconds.",
 }
 COMMON_ERRORS = (400, 401, 403, 429)
+NO_NUL = "^[^\\u0000]*$"
 POST_ERRORS = (409, 413, 415)
+
+
+class TextWithoutNul(GenerateJsonSchema):
+    """Every free-text string says it takes no NUL character: the API refuses one by field (no database column
+    can store it), so the document must not call such a value valid — generated clients and fuzzers follow it."""
+
+    def str_schema(self, schema):
+        result = super().str_schema(schema)
+        if "pattern" not in result and "format" not in result:
+            result["pattern"] = NO_NUL
+        return result
 
 
 def _without_null(schema):
@@ -43,7 +55,7 @@ def _without_null(schema):
 def _query_parameters(model, definitions):
     if model is NoQuery:
         return []
-    schema = model.model_json_schema(ref_template=REF)
+    schema = model.model_json_schema(ref_template=REF, schema_generator=TextWithoutNul)
     definitions.update(schema.pop("$defs", {}))
     return [
         {"name": name, "in": "query", "required": name in schema.get("required", ()),
@@ -82,7 +94,8 @@ def openapi_document():
     """The whole document as a dict (built once per process: the operations are fixed at import)."""
     models = {(op.response, "serialization") for op in OPERATIONS} | {(ErrorBody, "serialization")}
     models |= {(op.body, "validation") for op in OPERATIONS if op.body is not None}
-    refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF)
+    refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF,
+                                   schema_generator=TextWithoutNul)
     definitions = dict(top.get("$defs", {}))
     spec = APISpec(
         title="Billing Desk integration API", version="1.0.0", openapi_version="3.1.0",
